@@ -29,6 +29,8 @@ public record SenseData(SenseKey key, int asc, int ascq) {
     public static final SenseData LOGICAL_UNIT_COMMUNICATION_FAILURE =
             new SenseData(SenseKey.ABORTED_COMMAND, 0x08, 0x00);
     public static final SenseData INTERNAL_TARGET_FAILURE = new SenseData(SenseKey.HARDWARE_ERROR, 0x44, 0x00);
+    /** NOT READY, LOGICAL UNIT NOT READY, MANUAL INTERVENTION REQUIRED: an operator must act. */
+    public static final SenseData MANUAL_INTERVENTION_REQUIRED = new SenseData(SenseKey.NOT_READY, 0x04, 0x03);
 
     private static final Map<Integer, String> DESCRIPTIONS = Map.ofEntries(
             Map.entry(0x2000, "INVALID COMMAND OPERATION CODE"),
@@ -44,6 +46,7 @@ public record SenseData(SenseKey key, int asc, int ascq) {
             Map.entry(0x0006, "I/O PROCESS TERMINATED"),
             Map.entry(0x0800, "LOGICAL UNIT COMMUNICATION FAILURE"),
             Map.entry(0x4400, "INTERNAL TARGET FAILURE"),
+            Map.entry(0x0403, "LOGICAL UNIT NOT READY, MANUAL INTERVENTION REQUIRED"),
             Map.entry(0x2900, "POWER ON, RESET, OR BUS DEVICE RESET OCCURRED"),
             Map.entry(0x0000, "NO ADDITIONAL SENSE INFORMATION"));
 
