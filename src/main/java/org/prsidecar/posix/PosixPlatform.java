@@ -2,8 +2,6 @@ package org.prsidecar.posix;
 
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -147,88 +145,5 @@ public final class PosixPlatform {
         dirs.add(cache.resolve("JNA").resolve("temp"));
         dirs.add(Path.of(System.getProperty("java.io.tmpdir", "/tmp")));
         return dirs;
-    }
-
-    /** Reads /proc/self/mountinfo without native code (usable when JNA does not load). */
-    static final class MountInfo {
-        private MountInfo() {
-        }
-
-        /** Whether the mount holding {@code dir} (or its nearest existing parent) is noexec. */
-        static boolean isNoexec(Path dir) {
-            String options = optionsOf(dir);
-            if (options == null) {
-                return false;
-            }
-            for (String o : options.split(",")) {
-                if (o.equals("noexec")) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** The per-mount options of the mount holding {@code dir}, or null if unknown. */
-        static String optionsOf(Path dir) {
-            Path p = dir.toAbsolutePath().normalize();
-            while (p != null && !Files.exists(p)) {
-                p = p.getParent();
-            }
-            if (p == null) {
-                return null;
-            }
-            try {
-                p = p.toRealPath();
-                String best = null;
-                int bestLength = -1;
-                for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                    String[] f = line.split(" ");
-                    if (f.length < 6) {
-                        continue;
-                    }
-                    Path mountPoint = Path.of(unescape(f[4]));
-                    int length = mountPoint.getNameCount();
-                    // the last (most recent) of equally long mount points is the visible one
-                    if (p.startsWith(mountPoint) && length >= bestLength) {
-                        best = f[5];
-                        bestLength = length;
-                    }
-                }
-                return best;
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        /** Undoes the octal escapes of mountinfo ({@code \040} for a space, ...). */
-        static String unescape(String s) {
-            if (s.indexOf('\\') < 0) {
-                return s;
-            }
-            StringBuilder b = new StringBuilder(s.length());
-            for (int i = 0; i < s.length(); i++) {
-                char c = s.charAt(i);
-                if (c == '\\' && isOctal(s, i + 1)) {
-                    b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                    i += 3;
-                } else {
-                    b.append(c);
-                }
-            }
-            return b.toString();
-        }
-
-        private static boolean isOctal(String s, int from) {
-            if (from + 3 > s.length()) {
-                return false;
-            }
-            for (int i = from; i < from + 3; i++) {
-                char c = s.charAt(i);
-                if (c < '0' || c > '7') {
-                    return false;
-                }
-            }
-            return true;
-        }
     }
 }
