@@ -19,8 +19,8 @@ public final class StoreException extends ScsiException {
         LOCK_TIMEOUT(ScsiStatus.BUSY, null),
         /** The sidecar is unreadable, torn beyond recovery, foreign, or not a regular file. */
         INVALID_SIDECAR(ScsiStatus.CHECK_CONDITION, SenseData.MANUAL_INTERVENTION_REQUIRED),
-        /** Permission denied or read-only storage. */
-        PERMISSION(ScsiStatus.CHECK_CONDITION, SenseData.MANUAL_INTERVENTION_REQUIRED),
+        /** Permission denied, read-only storage, or the sidecar's directory is missing. */
+        INACCESSIBLE(ScsiStatus.CHECK_CONDITION, SenseData.MANUAL_INTERVENTION_REQUIRED),
         /** Out of space or quota. */
         NO_SPACE(ScsiStatus.CHECK_CONDITION, SenseData.IO_PROCESS_TERMINATED),
         /** Any other I/O error (EIO, ESTALE, lost NFS lock...). */

@@ -1,0 +1,25 @@
+package org.prsidecar.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** This host's name, without a DNS lookup (which can hang a starting daemon). */
+final class HostName {
+    private HostName() {
+    }
+
+    static String get() {
+        try {
+            String h = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).strip();
+            if (!h.isEmpty()) {
+                return h;
+            }
+        } catch (IOException | SecurityException e) {
+            // fall through
+        }
+        String env = System.getenv("HOSTNAME");
+        return env != null && !env.isBlank() ? env.strip() : "localhost";
+    }
+}
