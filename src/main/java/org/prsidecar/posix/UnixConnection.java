@@ -23,6 +23,8 @@ import java.util.Objects;
 public final class UnixConnection implements AutoCloseable {
     /** Most fds one receive accepts; more in one message is an error (MSG_CTRUNC). */
     public static final int MAX_FDS = 16;
+    /** Most fds one send can pass (the kernel's SCM_MAX_FD). */
+    public static final int MAX_SEND_FDS = 253;
     /** Native buffer size per direction. */
     static final int CHUNK = 16 * 1024;
 
@@ -215,8 +217,8 @@ public final class UnixConnection implements AutoCloseable {
      */
     public void send(byte[] buf, int off, int len, int... fds) throws IOException {
         Objects.checkFromIndexSize(off, len, buf.length);
-        if (fds.length > MAX_FDS) {
-            throw new IllegalArgumentException(fds.length + " fds; at most " + MAX_FDS);
+        if (fds.length > MAX_SEND_FDS) {
+            throw new IllegalArgumentException(fds.length + " fds; at most " + MAX_SEND_FDS);
         }
         if (fds.length > 0 && len == 0) {
             throw new IllegalArgumentException("fds need at least one byte to ride on");
@@ -231,6 +233,7 @@ public final class UnixConnection implements AutoCloseable {
                 long iov = MSGHDR_SIZE;
                 long control = iov + 16;
                 long data = control + CONTROL_SIZE;
+                Memory bigControl = fds.length > MAX_FDS ? new Memory(CMSGHDR_SIZE + align8(4 * fds.length)) : null;
                 int done = 0;
                 boolean fdsSent = fds.length == 0;
                 while (done < len) {
@@ -243,12 +246,13 @@ public final class UnixConnection implements AutoCloseable {
                     m.setLong(MSG_IOVLEN, 1);
                     if (!fdsSent) {
                         int cmsgLength = CMSGHDR_SIZE + 4 * fds.length;
-                        m.setMemory(control, CONTROL_SIZE, (byte) 0);
-                        m.setLong(control, cmsgLength);
-                        m.setInt(control + 8, Sockets.SOL_SOCKET);
-                        m.setInt(control + 12, Sockets.SCM_RIGHTS);
-                        m.write(control + CMSGHDR_SIZE, fds, 0, fds.length);
-                        m.setPointer(MSG_CONTROL, m.share(control));
+                        Memory c = bigControl != null ? bigControl : (Memory) m.share(control, CONTROL_SIZE);
+                        c.clear();
+                        c.setLong(0, cmsgLength);
+                        c.setInt(8, Sockets.SOL_SOCKET);
+                        c.setInt(12, Sockets.SCM_RIGHTS);
+                        c.write(CMSGHDR_SIZE, fds, 0, fds.length);
+                        m.setPointer(MSG_CONTROL, c);
                         m.setLong(MSG_CONTROLLEN, CMSGHDR_SIZE + align8(4 * fds.length));
                     }
                     long r = LibC.sendmsg(fd, m, Sockets.MSG_NOSIGNAL);
