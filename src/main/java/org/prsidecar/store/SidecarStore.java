@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import org.prsidecar.posix.Errno;
 import org.prsidecar.posix.FileLocks;
 import org.prsidecar.posix.FileStat;
+import org.prsidecar.posix.HostName;
 import org.prsidecar.posix.LockKind;
 import org.prsidecar.posix.LockTimeoutException;
 import org.prsidecar.posix.LockedFile;
