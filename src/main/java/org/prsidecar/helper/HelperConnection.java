@@ -61,13 +61,13 @@ final class HelperConnection implements Runnable {
             while (serveOne()) {
                 // strictly one command at a time
             }
-            LOG.log(Level.INFO, "initiator {0}: disconnected ({1})", who.initiator(), who.description());
+            LOG.log(Level.INFO, "initiator " + who.initiator() + ": disconnected (" + who.description() + ")");
         } catch (FrameException e) {
-            LOG.log(Level.WARNING, "initiator {0}: closing the connection: {1}", who.initiator(), e.getMessage());
+            LOG.log(Level.WARNING, "initiator " + who.initiator() + ": closing the connection: " + e.getMessage());
         } catch (ClosedChannelException e) {
-            LOG.log(Level.DEBUG, "initiator {0}: connection closed by shutdown", who.initiator());
+            LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": connection closed by shutdown");
         } catch (IOException e) {
-            LOG.log(Level.INFO, "initiator {0}: connection lost: {1}", who.initiator(), e.getMessage());
+            LOG.log(Level.INFO, "initiator " + who.initiator() + ": connection lost: " + e.getMessage());
         } finally {
             connection.close();
             onExit.run();
@@ -120,8 +120,8 @@ final class HelperConnection implements Runnable {
         if (r == null) {
             r = disks.resolve(fd);
             if (r instanceof DiskResolver.Emulate e) {
-                LOG.log(Level.INFO, "initiator {0}: disk {1} is {2}, sidecar {3}", who.initiator(), e.disk().id(),
-                        e.how(), e.disk().sidecar());
+                LOG.log(Level.INFO, "initiator " + who.initiator() + ": disk " + e.disk().id() + " is " + e.how()
+                        + ", sidecar " + e.disk().sidecar());
             }
             resolved.put(key, r);
         }
@@ -136,7 +136,8 @@ final class HelperConnection implements Runnable {
         try {
             connection.setReceiveTimeout(frameTimeout);
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "initiator {0}: cannot set the frame timeout: {1}", who.initiator(), e.getMessage());
+            LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": cannot set the frame timeout: "
+                    + e.getMessage());
         }
     }
 

@@ -89,7 +89,7 @@ public final class HelperServer implements AutoCloseable {
                 if (stopping) {
                     return;
                 }
-                LOG.log(Level.ERROR, "accept on {0} failed: {1}; retrying", socket.path(), e.getMessage());
+                LOG.log(Level.ERROR, "accept on " + socket.path() + " failed: " + e.getMessage() + "; retrying");
                 sleepQuietly(100);
                 continue;
             }
@@ -102,20 +102,20 @@ public final class HelperServer implements AutoCloseable {
         try {
             PeerCredentials peer = c.peerCredentials();
             if (!options.allows(peer)) {
-                LOG.log(Level.WARNING, "refused a connection from pid {0}: uid {1} gid {2} is not in the allow-list"
-                        + " (allow-uids/allow-gids)", peer.pid(), peer.uid(), peer.gid());
+                LOG.log(Level.WARNING, "refused a connection from pid " + peer.pid() + ": uid " + peer.uid()
+                        + " gid " + peer.gid() + " is not in the allow-list (allow-uids/allow-gids)");
                 c.close();
                 return;
             }
             who = identities.resolve(peer);
         } catch (IdentityException | IOException e) {
-            LOG.log(Level.WARNING, "refused a connection: {0}", e.getMessage());
+            LOG.log(Level.WARNING, "refused a connection: " + e.getMessage());
             c.close();
             return;
         }
         if (connections.size() >= options.maxConnections()) {
-            LOG.log(Level.WARNING, "refused a connection from {0}: already serving {1} connections"
-                    + " (max-connections)", who.description(), connections.size());
+            LOG.log(Level.WARNING, "refused a connection from " + who.description() + ": already serving "
+                    + connections.size() + " connections (max-connections)");
             c.close();
             return;
         }
@@ -130,7 +130,7 @@ public final class HelperServer implements AutoCloseable {
         connections.add(hc);
         thread[0] = new Thread(hc, "prsidecar-conn-" + n);
         threads.add(thread[0]);
-        LOG.log(Level.INFO, "initiator {0}: connected ({1})", who.initiator(), who.description());
+        LOG.log(Level.INFO, "initiator " + who.initiator() + ": connected (" + who.description() + ")");
         if (stopping) {
             hc.stop();
         }
@@ -145,10 +145,10 @@ public final class HelperServer implements AutoCloseable {
         stopping = true;
         try {
             if (socket.closeAndUnlink()) {
-                LOG.log(Level.INFO, "removed socket {0}", socket.path());
+                LOG.log(Level.INFO, "removed socket " + socket.path());
             }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "could not remove socket {0}: {1}", socket.path(), e.getMessage());
+            LOG.log(Level.WARNING, "could not remove socket " + socket.path() + ": " + e.getMessage());
         }
         connections.forEach(HelperConnection::stop);
         long deadline = System.nanoTime() + grace.toNanos();
@@ -164,8 +164,8 @@ public final class HelperServer implements AutoCloseable {
             }
         }
         if (!threads.isEmpty()) {
-            LOG.log(Level.WARNING, "{0} connection(s) still busy after {1} ms; closing them", threads.size(),
-                    grace.toMillis());
+            LOG.log(Level.WARNING, threads.size() + " connection(s) still busy after " + grace.toMillis()
+                    + " ms; closing them");
             connections.forEach(HelperConnection::forceClose);
         }
         Thread a = acceptor;

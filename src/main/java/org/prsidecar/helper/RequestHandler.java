@@ -67,8 +67,8 @@ public final class RequestHandler {
             }
         } catch (StoreException e) {
             Level level = e.kind() == StoreException.Kind.LOCK_TIMEOUT ? Level.WARNING : Level.ERROR;
-            LOG.log(level, "disk {0}: initiator {1}: {2} not executed: {3}", disk.id(), who.initiator(),
-                    describe(request), e.getMessage());
+            LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + describe(request)
+                    + " not executed: " + e.getMessage());
             return HelperResponse.of(e);
         }
         log(who, disk, request, o);
@@ -86,8 +86,9 @@ public final class RequestHandler {
         // PR IN is polled (Windows clusters every few seconds): only at DEBUG unless it failed
         Level level = request.opcode() == 0x5E && o.isGood() ? Level.DEBUG : Level.INFO;
         if (LOG.isLoggable(level)) {
-            LOG.log(level, "disk {0}: initiator {1}: {2}: {3}", disk.id(), who.initiator(), describe(request),
-                    o.detail());
+            // the engine's account names the service action, except for errors in CHECK CONDITION
+            String what = o.sense().isPresent() ? describe(request) + ": " + o.detail() : o.detail();
+            LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + what);
         }
     }
 
@@ -97,28 +98,28 @@ public final class RequestHandler {
             SgIoResult r = SgIo.execute(request.fd(), java.util.Arrays.copyOf(request.cdb(), 10),
                     prOut ? request.parameterList() : null, prOut ? 0 : request.transferLength(), PASSTHROUGH_TIMEOUT);
             if (r.hostStatus() != 0 || r.driverStatus() != 0 && r.status() == 0) {
-                LOG.log(Level.WARNING, "initiator {0}: SG_IO on {1} failed (host status {2}, driver status {3})",
-                        who.initiator(), p.device(), r.hostStatus(), r.driverStatus());
+                LOG.log(Level.WARNING, "initiator " + who.initiator() + ": SG_IO on " + p.device()
+                        + " failed (host status " + r.hostStatus() + ", driver status " + r.driverStatus() + ")");
                 return HelperResponse.of(ScsiStatus.CHECK_CONDITION,
                         Optional.of(SenseData.LOGICAL_UNIT_COMMUNICATION_FAILURE), new byte[0]);
             }
             byte[] sense = new byte[HelperResponse.SENSE_LENGTH];
             System.arraycopy(r.sense(), 0, sense, 0, Math.min(r.sense().length, sense.length));
             byte[] data = prOut || r.status() != 0 ? new byte[0] : r.dataIn();
-            LOG.log(Level.DEBUG, "initiator {0}: {1} passed through to {2}: status {3}", who.initiator(),
-                    describe(request), p.device(), r.status());
+            LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": " + describe(request)
+                    + " passed through to " + p.device() + ": status " + r.status());
             return new HelperResponse(r.status(), sense, data);
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "initiator {0}: SG_IO on {1} failed: {2}", who.initiator(), p.device(),
-                    e.getMessage());
+            LOG.log(Level.WARNING, "initiator " + who.initiator() + ": SG_IO on " + p.device() + " failed: "
+                    + e.getMessage());
             return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.IO_PROCESS_TERMINATED),
                     new byte[0]);
         }
     }
 
     private static HelperResponse refuse(PeerIdentity who, DiskResolver.Refuse r, HelperRequest request) {
-        LOG.log(Level.WARNING, "initiator {0}: {1} refused: {2}; the guest sees INVALID COMMAND OPERATION CODE",
-                who.initiator(), describe(request), r.reason());
+        LOG.log(Level.WARNING, "initiator " + who.initiator() + ": " + describe(request) + " refused: "
+                + r.reason() + "; the guest sees INVALID COMMAND OPERATION CODE");
         return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.INVALID_COMMAND_OPERATION_CODE),
                 new byte[0]);
     }

@@ -308,9 +308,9 @@ public final class SidecarStore implements TableStore {
         Path journalPath = journalPath(disk.sidecar());
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE, 0)) {
             if (entry.payload().isEmpty()) {
-                LOG.log(Level.INFO, "disk {0}: dropped an incomplete journal entry for revision {1} in {2}"
-                        + " (its writer stopped before the entry was durable; the sidecar was not touched)",
-                        disk.id(), entry.revision(), journalPath);
+                LOG.log(Level.INFO, "disk " + disk.id() + ": dropped an incomplete journal entry for revision "
+                        + entry.revision() + " in " + journalPath
+                        + " (its writer stopped before the entry was durable; the sidecar was not touched)");
                 SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
                 return st;
             }
@@ -328,9 +328,10 @@ public final class SidecarStore implements TableStore {
                 main.truncate(payload.length);
                 main.fsync();
                 cache.invalidate(disk.sidecar());
-                LOG.log(Level.WARNING, "disk {0}: recovered revision {1} of {2} from its journal (a writer stopped"
-                        + " in the middle of an update; the sidecar was {3})", disk.id(), entry.revision(),
-                        disk.sidecar(), onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong());
+                LOG.log(Level.WARNING, "disk " + disk.id() + ": recovered revision " + entry.revision() + " of "
+                        + disk.sidecar()
+                        + " from its journal (a writer stopped in the middle of an update; the sidecar was "
+                        + (onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong()) + ")");
                 st = main.stat();
             }
             SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
@@ -390,7 +391,8 @@ public final class SidecarStore implements TableStore {
                 SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
             } catch (IOException e) {
                 // harmless: the next update replays identical bytes
-                LOG.log(Level.DEBUG, "disk {0}: could not mark journal entry applied: {1}", disk.id(), e.getMessage());
+                LOG.log(Level.DEBUG, "disk " + disk.id() + ": could not mark journal entry applied: "
+                        + e.getMessage());
             }
         }
     }
@@ -405,9 +407,9 @@ public final class SidecarStore implements TableStore {
             main.fsync();
             SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "disk {0}: writing {1} failed and so did putting the old table back ({2}); the"
-                    + " journal holds the new table and the next access will finish the update",
-                    disk.id(), disk.sidecar(), e.getMessage());
+            LOG.log(Level.ERROR, "disk " + disk.id() + ": writing " + disk.sidecar()
+                    + " failed and so did putting the old table back (" + e.getMessage()
+                    + "); the journal holds the new table and the next access will finish the update");
         }
     }
 
@@ -415,7 +417,7 @@ public final class SidecarStore implements TableStore {
         try {
             SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "disk {0}: could not mark journal aborted: {1}", disk.id(), e.getMessage());
+            LOG.log(Level.DEBUG, "disk " + disk.id() + ": could not mark journal aborted: " + e.getMessage());
         }
     }
 
