@@ -27,7 +27,7 @@ class ClassicLockFallbackTest {
     Path dir;
     Path file;
     FileLocks classic;
-    Set<Integer> fdsBefore;
+    Set<String> fdsBefore;
 
     @BeforeEach
     void setUp() throws Exception {

@@ -27,7 +27,7 @@ class FileLocksTest {
     Path dir;
     Path file;
     FileLocks locks;
-    Set<Integer> fdsBefore;
+    Set<String> fdsBefore;
 
     @BeforeEach
     void setUp() throws Exception {
