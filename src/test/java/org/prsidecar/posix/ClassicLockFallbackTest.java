@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The fallback for kernels without OFD locks, forced here: classic F_SETLK locks plus
  * in-process serialization.
  */
+@SuppressWarnings("try") // try-with-resources that only hold a lock or a socket open
 class ClassicLockFallbackTest {
     private static final Duration SHORT = Duration.ofMillis(100);
 

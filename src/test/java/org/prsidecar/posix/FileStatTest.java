@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** stat/lstat/fstat through the raw syscalls, checked against the JDK's own view. */
+@SuppressWarnings("try") // try-with-resources that only hold a lock or a socket open
 class FileStatTest {
     @TempDir
     Path dir;

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** AF_UNIX sockets, SCM_RIGHTS and SO_PEERCRED against the real kernel. */
+@SuppressWarnings("try") // try-with-resources that only hold a lock or a socket open
 class UnixSocketTest {
     @TempDir
     Path dir;
