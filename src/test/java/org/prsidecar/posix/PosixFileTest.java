@@ -176,12 +176,16 @@ class PosixFileTest {
     @Test
     void fullFileSystemIsEnospc() throws Exception {
         NativeTestSupport.requireRoot("the ENOSPC test");
-        tinyTmpfs = Files.createTempDirectory("prsidecar-enospc");
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tinyTmpfs.toString())
+        Path mountPoint = Files.createTempDirectory("prsidecar-enospc");
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint.toString())
                 .inheritIO().start();
-        assertEquals(0, mount.waitFor(), "mount -t tmpfs -o size=64k (needs root and mount privileges)");
-        assertEquals("tmpfs", FileSystemType.of(tinyTmpfs).name());
-        Path full = tinyTmpfs.resolve("big");
+        if (mount.waitFor() != 0) {
+            Files.delete(mountPoint);
+            org.junit.jupiter.api.Assertions.fail("mount -t tmpfs -o size=64k failed (needs root and mount privileges)");
+        }
+        tinyTmpfs = mountPoint; // unmounted in @AfterAll
+        assertEquals("tmpfs", FileSystemType.of(mountPoint).name());
+        Path full = mountPoint.resolve("big");
         try (PosixFile f = PosixFile.open(full, OpenMode.READ_WRITE_CREATE, 0600)) {
             PosixException e = assertThrows(PosixException.class, () -> f.writeFully(new byte[1 << 20], 0));
             assertEquals(Errno.ENOSPC, e.errno());
