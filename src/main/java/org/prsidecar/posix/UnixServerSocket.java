@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A listening AF_UNIX stream socket on a file system path: bound by {@link #bind}, or
@@ -37,6 +39,8 @@ public final class UnixServerSocket implements AutoCloseable {
      * put in listening state: until listen(2) every connect is refused, so nobody
      * connects through the permissions the umask gave the fresh socket file. The directory
      * must not be writable by anyone who should not be able to swap the file meanwhile.
+     * (The liveness probe of an existing socket is a connect that is closed at once; a
+     * live server sees it as a client that went away.)
      *
      * @param path absolute, at most 107 bytes
      * @param mode permission bits of the socket file, e.g. 0600
@@ -174,6 +178,41 @@ public final class UnixServerSocket implements AutoCloseable {
         }
         Fd.setCloseOnExec(fd);
         return new UnixServerSocket(fd, Path.of(name), null);
+    }
+
+    /**
+     * The socket systemd passed by socket activation, if any: when LISTEN_PID is this
+     * process, takes exactly one socket (LISTEN_FDS=1) at fd 3 through {@link
+     * #inherit(int)}. Empty when LISTEN_PID is absent or names another process (the
+     * variables were inherited, not meant for us).
+     *
+     * @throws IOException if LISTEN_FDS is not 1, or fd 3 is not a listening AF_UNIX
+     *     stream socket on a path
+     */
+    public static Optional<UnixServerSocket> systemdSocket() throws IOException {
+        return systemdSocket(System.getenv(), Credentials.pid());
+    }
+
+    /** First fd passed by systemd (SD_LISTEN_FDS_START). */
+    static final int SD_LISTEN_FDS_START = 3;
+
+    static Optional<UnixServerSocket> systemdSocket(Map<String, String> env, int pid) throws IOException {
+        String listenPid = env.get("LISTEN_PID");
+        if (listenPid == null || !listenPid.trim().equals(Integer.toString(pid))) {
+            return Optional.empty();
+        }
+        String listenFds = env.getOrDefault("LISTEN_FDS", "");
+        int count;
+        try {
+            count = Integer.parseInt(listenFds.trim());
+        } catch (NumberFormatException e) {
+            count = -1;
+        }
+        if (count != 1) {
+            throw new IOException("socket activation: LISTEN_FDS=" + listenFds
+                    + "; exactly one listening socket is supported (as qemu-pr-helper)");
+        }
+        return Optional.of(inherit(SD_LISTEN_FDS_START));
     }
 
     private static String describe(int fd) {

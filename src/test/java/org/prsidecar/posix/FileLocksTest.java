@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** OFD locks (the default here) against the real kernel. */
+@SuppressWarnings("try") // try-with-resources that only hold a lock or a socket open
 class FileLocksTest {
     private static final Duration SHORT = Duration.ofMillis(50);
 
@@ -27,7 +28,7 @@ class FileLocksTest {
     Path dir;
     Path file;
     FileLocks locks;
-    Set<Integer> fdsBefore;
+    Set<String> fdsBefore;
 
     @BeforeEach
     void setUp() throws Exception {

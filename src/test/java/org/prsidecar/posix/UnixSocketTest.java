@@ -31,12 +31,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** AF_UNIX sockets, SCM_RIGHTS and SO_PEERCRED against the real kernel. */
+@SuppressWarnings("try") // try-with-resources that only hold a lock or a socket open
 class UnixSocketTest {
     @TempDir
     Path dir;
     Path socketPath;
     Path dataFile;
-    Set<Integer> fdsBefore;
+    Set<String> fdsBefore;
     final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeEach
@@ -144,7 +145,7 @@ class UnixSocketTest {
                 files.add(f);
                 fds[i] = f.fd();
             }
-            Set<Integer> beforeReceive = NativeTestSupport.openFds();
+            Set<String> beforeReceive = NativeTestSupport.openFds();
             p[0].send(new byte[] {1}, 0, 1, fds);
             List<Integer> out = new ArrayList<>();
             IOException e = assertThrows(IOException.class, () -> p[1].receive(new byte[4], 0, 4, out));
