@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import org.prsidecar.helper.DiskResolver;
 import org.prsidecar.helper.HelperServer;
@@ -100,13 +99,14 @@ final class HelperDaemon {
     }
 
     private UnixServerSocket listen() throws ConfigException, IOException {
-        OptionalInt activated = SocketActivation.listenFd();
+        Optional<UnixServerSocket> activated = UnixServerSocket.systemdSocket();
         if (activated.isPresent()) {
             if (settings.socket().isPresent()) {
+                activated.get().close();
                 throw new ConfigException("--socket cannot be used with socket activation (LISTEN_FDS is set);"
                         + " the socket comes from the service manager");
             }
-            return UnixServerSocket.inherit(activated.getAsInt());
+            return activated.get();
         }
         Path path = settings.socket().orElseGet(ServeSettings::defaultSocket);
         if (path.getParent() != null && !Files.isDirectory(path.getParent())) {

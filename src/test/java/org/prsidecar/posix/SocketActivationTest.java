@@ -1,6 +1,7 @@
 package org.prsidecar.posix;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +35,7 @@ class SocketActivationTest {
                 () -> UnixServerSocket.systemdSocket(Map.of("LISTEN_PID", "" + me, "LISTEN_FDS", "2"), me));
         assertTrue(e.getMessage().contains("LISTEN_FDS=2"), e.getMessage());
         // fd 3 of this JVM is no socket (normally the JDK's modules file): refused, and left open
-        Assumptions.assumeFalse(Fd.readLink(3).toString().startsWith("socket:"), "fd 3 is a socket here");
+        assertFalse(Fd.readLink(3).toString().startsWith("socket:"), "fd 3 of the test JVM must not be a socket");
         PosixException notSocket = assertThrows(PosixException.class,
                 () -> UnixServerSocket.systemdSocket(Map.of("LISTEN_PID", "" + me, "LISTEN_FDS", "1"), me));
         assertEquals(Errno.ENOTSOCK, notSocket.errno());
@@ -45,7 +45,8 @@ class SocketActivationTest {
     @Test
     void underSystemdSocketActivate() throws Exception {
         Path activate = Path.of("/usr/bin/systemd-socket-activate");
-        Assumptions.assumeTrue(Files.isExecutable(activate), "systemd-socket-activate is not installed (skipped)");
+        assertTrue(Files.isExecutable(activate), "systemd-socket-activate is not installed: apt-get install systemd"
+                + " (.ci/run does)");
         Path sock = dir.resolve("activated.sock");
         List<String> cmd = new ArrayList<>(List.of(activate.toString(), "-l", sock.toString(),
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
