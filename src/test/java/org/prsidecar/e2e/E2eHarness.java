@@ -86,7 +86,8 @@ public final class E2eHarness {
     private final Path workRoot;
     private final Path socketDir;
     private final Duration buildTime;
-    private final AtomicInteger seq = new AtomicInteger();
+    private final AtomicInteger dirSeq = new AtomicInteger();
+    private final AtomicInteger socketSeq = new AtomicInteger();
     private final List<AutoCloseable> open = Collections.synchronizedList(new ArrayList<>());
 
     private E2eHarness(Path e2eDir, Path workRoot, Path socketDir, Duration buildTime) {
@@ -212,7 +213,7 @@ public final class E2eHarness {
 
     /** A new, empty directory {@code NNN-name} under {@link #workRoot()}. */
     public Path workDir(String name) {
-        Path d = workRoot.resolve(String.format(Locale.ROOT, "%03d-%s", seq.incrementAndGet(), name));
+        Path d = workRoot.resolve(String.format(Locale.ROOT, "%03d-%s", dirSeq.incrementAndGet(), name));
         try {
             return Files.createDirectories(d);
         } catch (IOException e) {
@@ -222,7 +223,7 @@ public final class E2eHarness {
 
     /** A fresh path for a Unix socket, short enough for sun_path; nothing is created there. */
     public Path socketPath(String name) {
-        return socketDir.resolve(String.format(Locale.ROOT, "%03d-%s.sock", seq.incrementAndGet(), name));
+        return socketDir.resolve(String.format(Locale.ROOT, "%03d-%s.sock", socketSeq.incrementAndGet(), name));
     }
 
     /** A 64 MiB sparse image in a new work directory, attached to a free loop device. */

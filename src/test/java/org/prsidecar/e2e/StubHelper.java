@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +112,30 @@ public final class StubHelper implements AutoCloseable {
     /** The PR commands the stub answered. */
     public List<JsonNode> requests() {
         return events("request");
+    }
+
+    /**
+     * Waits until the stub has answered at least {@code count} PR commands (a guest got that far), polling
+     * its log; fails after {@code timeout}.
+     */
+    public List<JsonNode> awaitRequests(int count, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<JsonNode> r = requests();
+            if (r.size() >= count) {
+                return r;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the stub answered " + r.size() + " PR commands, not " + count + ", within "
+                        + timeout.toSeconds() + " s\n" + diagnostics());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
     }
 
     /** The stub's log and stderr, for assertion messages. */
