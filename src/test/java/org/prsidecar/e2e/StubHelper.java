@@ -46,7 +46,7 @@ public final class StubHelper implements AutoCloseable {
             Files.createDirectories(workDir);
             Files.deleteIfExists(ready);
             Files.deleteIfExists(log);
-            List<String> argv = new ArrayList<>(List.of("python3", script.toString(), "--socket", socket.toString(),
+            List<String> argv = new ArrayList<>(List.of(python(), script.toString(), "--socket", socket.toString(),
                     "--log", log.toString(), "--ready-file", ready.toString()));
             argv.addAll(args);
             Process p = new ProcessBuilder(argv)
@@ -71,6 +71,11 @@ public final class StubHelper implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted starting the stub helper", e);
         }
+    }
+
+    /** Debian's python3, which build.sh installs, rather than whatever python3 comes first in PATH. */
+    static String python() {
+        return Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
     }
 
     /** The socket the stub listens on: give it to {@link E2eHarness#guests}. */
