@@ -1,6 +1,9 @@
 package org.prsidecar.e2e;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +29,19 @@ import java.util.stream.Stream;
  * <pre>{@code
  * @Tag("e2e")
  * class TwoNodeFailoverTest {
- *     static final E2eHarness e2e = E2eHarness.get();     // builds once per JVM, or fails saying why
+ *     static E2eHarness e2e;
+ *
+ *     @BeforeAll
+ *     static void harness() {
+ *         e2e = E2eHarness.get();                           // builds once per JVM, or fails saying why
+ *     }
  *
  *     @Test
  *     void nodeBPreemptsNodeA() {
  *         Path socket = e2e.socketPath("prsidecar");
  *         try (LoopDisk disk = e2e.loopDisk();
- *              var daemon = startOurDaemon(socket)) {          // anything listening on the socket
+ *              var daemon = startOurDaemon(socket)) {          // anything that serves the socket
+ *             E2eHarness.awaitSocket(socket, Duration.ofSeconds(10));
  *             GuestResults r = e2e.guests(socket, disk).run(
  *                 guest("nodeA").uuid(UUID_A).shell("""
  *                     run sg_persist --out --register --param-sark=0xa /dev/sda
@@ -188,6 +197,32 @@ public final class E2eHarness {
             // not Linux: reported as unknown
         }
         return "unknown";
+    }
+
+    /**
+     * Waits until something accepts connections on the Unix socket {@code socket} (a helper started as
+     * a process binds a little after it starts; QEMU exits at once if nothing listens). It probes by
+     * connecting and closing at once, so the helper sees one connection that ends before the handshake.
+     */
+    public static void awaitSocket(Path socket, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("nothing listens on " + socket + " after " + timeout.toSeconds()
+                            + " s: " + e, e);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + socket, e);
+            }
+        }
     }
 
     /** src/test/e2e (build.sh, run-guest.sh, stub_helper.py, qmp.py...). */

@@ -170,10 +170,12 @@ public final class GuestResult {
     public String summary() {
         long failed = framed.commands().stream().filter(c -> c.rc() != 0).count();
         return String.format(Locale.ROOT, "guest %s: %s, run-guest.sh exit %d, qemu exit %s, %d commands (%d not 0),"
-                        + " wall %.2f s, boot %.2f s; logs in %s%s",
+                        + " wall %.2f s, boot %s; logs in %s%s",
                 name(), finished() ? "finished" : "DID NOT FINISH", exitCode,
                 qemuExitCode.isPresent() ? String.valueOf(qemuExitCode.getAsInt()) : "none",
-                framed.commands().size(), failed, wall.toMillis() / 1000.0, bootSeconds(), logDir,
+                framed.commands().size(), failed, wall.toMillis() / 1000.0,
+                framed.bootUptime().isPresent() ? String.format(Locale.ROOT, "%.2f s", bootSeconds()) : "none",
+                logDir,
                 note.isEmpty() ? "" : "; " + note);
     }
 

@@ -43,6 +43,7 @@ class HarnessSelfTest {
     @Timeout(180)
     void guestReadsTheKeysTheStubHolds() {
         try (StubHelper stub = e2e.startStub("--keys", "0xabc,0xdef"); LoopDisk disk = e2e.loopDisk()) {
+            E2eHarness.awaitSocket(stub.socket(), Duration.ofSeconds(5));
             GuestResult r = e2e.guests(stub.socket(), disk).runOne(
                     guest("readkeys").lines("sg_persist --in --read-keys /dev/sda"));
 
@@ -149,6 +150,7 @@ class HarnessSelfTest {
         try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             s.bind(UnixDomainSocketAddress.of(stale));   // closed at once: the file stays, nobody listens
         }
+        assertThrows(AssertionError.class, () -> E2eHarness.awaitSocket(stale, Duration.ofMillis(200)));
         try (LoopDisk disk = e2e.loopDisk()) {
             GuestResult r = e2e.guests(stale, disk).runOne(guest("refused").lines("true"));
 

@@ -155,6 +155,7 @@ public final class RunningGuest {
         }
         Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
         result = GuestResult.read(guest, rc, wall, logDir, note);
+        System.out.println("pr-e2e: " + result.summary());    // surefire keeps it in *-output.txt
         return result;
     }
 
