@@ -294,7 +294,7 @@ public final class E2eHarness {
         Path qmp = guest.serveQmp() ? socketPath(guest.name() + "-qmp") : null;
         RunningGuest g = RunningGuest.start(e2eDir.resolve("run-guest.sh"), guest, helperSocket, disk.device(),
                 logDir, qmp);
-        open.add(g::destroy);
+        open.add(g);
         return g;
     }
 

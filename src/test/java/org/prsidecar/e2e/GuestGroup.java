@@ -52,7 +52,7 @@ public final class GuestGroup {
             }
             return new GuestResults(results, Duration.ofNanos(System.nanoTime() - t0));
         } finally {
-            running.forEach(RunningGuest::destroy);
+            running.forEach(RunningGuest::close);
         }
     }
 

@@ -126,20 +126,39 @@ class HarnessSelfTest {
     @Timeout(180)
     void qmpReportsThePrManagerConnectedThenTheLossOfTheHelper() {
         try (StubHelper stub = e2e.startStub(); LoopDisk disk = e2e.loopDisk()) {
-            RunningGuest g = e2e.guests(stub.socket(), disk).start(guest("qmp").withQmp().lines(
+            try (RunningGuest g = e2e.guests(stub.socket(), disk).start(guest("qmp").withQmp().lines(
                     "sg_persist --in --read-keys /dev/sda",
                     // poll until a PR command fails: the test stops the helper meanwhile
                     "wait_for 60 sh -c '! sg_persist --in --read-keys /dev/sda > /dev/null 2>&1'",
                     "sleep 2"));
-            try (Qmp qmp = g.qmp()) {
+                 Qmp qmp = g.qmp()) {
                 assertEquals(List.of(new Qmp.PrManager("pr0", true)), qmp.queryPrManagers());
                 stub.awaitRequests(1, Duration.ofSeconds(60));   // the guest's first READ KEYS was answered
                 stub.close();
                 qmp.awaitEvent("PR_MANAGER_STATUS_CHANGED", Map.of("id", "pr0", "connected", false),
                         Duration.ofSeconds(60));
                 assertEquals(List.of(new Qmp.PrManager("pr0", false)), qmp.queryPrManagers());
+                g.await().assertAllSucceeded();
             }
-            g.await().assertAllSucceeded();
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void killedQemuIsTheProcessTheHelperSawAndItsConnectionDrops() {
+        try (StubHelper stub = e2e.startStub(); LoopDisk disk = e2e.loopDisk();
+             RunningGuest g = e2e.guests(stub.socket(), disk).start(guest("victim").lines("sleep 60"))) {
+            JsonNode connect = stub.awaitEvents("connect", 1, Duration.ofSeconds(30)).get(0);
+            long qemuPid = g.qemu().orElseThrow(() -> new AssertionError("no QEMU under " + g.logDir())).pid();
+            assertEquals(qemuPid, connect.path("peer").path("pid").asLong(), "SO_PEERCRED pid\n" + stub.diagnostics());
+
+            g.kill();
+            GuestResult r = g.await();
+
+            assertFalse(r.finished(), r::diagnostics);
+            assertEquals(2, r.exitCode(), r::diagnostics);
+            assertEquals(137, r.qemuExitCode().orElse(-1), "QEMU died of SIGKILL\n" + r.diagnostics());
+            stub.awaitEvents("disconnect", 1, Duration.ofSeconds(10));
         }
     }
 

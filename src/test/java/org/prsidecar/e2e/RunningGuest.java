@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A guest that has been started (run-guest.sh, hence QEMU, is running). {@link #await()} waits for it and
  * returns its {@link GuestResult}; meanwhile a test can talk QMP to it ({@link #qmp()}, if the guest was
- * built with {@link Guest#withQmp()}) or crash it ({@link #kill()}).
+ * built with {@link Guest#withQmp()}) or crash it ({@link #kill()}). Close it (try-with-resources) so that
+ * a failing test does not leave it running.
  */
-public final class RunningGuest {
+public final class RunningGuest implements AutoCloseable {
 
     /** Past the guest's own timeout, run-guest.sh needs at most 5 s (timeout -k 5) to end QEMU. */
     private static final Duration GRACE = Duration.ofSeconds(20);
@@ -159,8 +160,12 @@ public final class RunningGuest {
         return result;
     }
 
-    /** Ends the run if it is still going (cleanup; no result is parsed). */
-    void destroy() {
+    /**
+     * Ends the run if it is still going (run-guest.sh, QEMU and all), without parsing a result: for
+     * try-with-resources, so a failed assertion does not leave a guest running until its timeout.
+     */
+    @Override
+    public void close() {
         if (process.isAlive()) {
             Exec.killTree(process.toHandle());
         }

@@ -120,19 +120,28 @@ public final class StubHelper implements AutoCloseable {
     }
 
     /**
-     * Waits until the stub has answered at least {@code count} PR commands (a guest got that far), polling
-     * its log; fails after {@code timeout}.
+     * Waits until the stub has answered at least {@code count} PR commands (a guest got that far); fails
+     * after {@code timeout}.
      */
     public List<JsonNode> awaitRequests(int count, Duration timeout) {
+        return awaitEvents("request", count, timeout);
+    }
+
+    /**
+     * Waits until the stub has logged at least {@code count} events named {@code ev} (e.g. {@code connect}:
+     * a QEMU connected, which it does at startup, before its guest boots), polling the log; fails after
+     * {@code timeout}.
+     */
+    public List<JsonNode> awaitEvents(String ev, int count, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            List<JsonNode> r = requests();
+            List<JsonNode> r = events(ev);
             if (r.size() >= count) {
                 return r;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("the stub answered " + r.size() + " PR commands, not " + count + ", within "
-                        + timeout.toSeconds() + " s\n" + diagnostics());
+                throw new AssertionError("the stub logged " + r.size() + " '" + ev + "' events, not " + count
+                        + ", within " + timeout.toSeconds() + " s\n" + diagnostics());
             }
             try {
                 Thread.sleep(50);
