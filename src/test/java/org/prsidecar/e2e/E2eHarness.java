@@ -216,12 +216,7 @@ public final class E2eHarness {
                             + " s: " + e, e);
                 }
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + socket, e);
-            }
+            Exec.pause(20);
         }
     }
 

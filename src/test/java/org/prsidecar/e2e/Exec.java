@@ -65,6 +65,16 @@ final class Exec {
         return run(timeout, List.of(argv));
     }
 
+    /** Sleeps between polls; an interrupt (JUnit's @Timeout) fails the test instead of being swallowed. */
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     /** Kills a process and every descendant (children first, so none is reparented and missed). */
     static void killTree(ProcessHandle root) {
         root.descendants().forEach(ProcessHandle::destroyForcibly);

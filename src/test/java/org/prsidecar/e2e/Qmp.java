@@ -70,7 +70,7 @@ public final class Qmp implements AutoCloseable {
                 throw new AssertionError("cannot connect to QMP at " + socket + " within " + wait.toSeconds()
                         + " s: " + last, last);
             }
-            sleep(50);
+            Exec.pause(50);
         }
     }
 
@@ -250,15 +250,6 @@ public final class Qmp implements AutoCloseable {
             } catch (IOException ignored) {
                 // nothing to do
             }
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
         }
     }
 }

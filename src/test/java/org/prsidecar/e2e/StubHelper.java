@@ -62,14 +62,11 @@ public final class StubHelper implements AutoCloseable {
                     throw new AssertionError("stub helper did not get ready (" + String.join(" ", argv) + ")\n"
                             + stub.stderrText());
                 }
-                Thread.sleep(20);
+                Exec.pause(20);
             }
             return stub;
         } catch (IOException e) {
             throw new AssertionError("cannot start the stub helper: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted starting the stub helper", e);
         }
     }
 
@@ -143,12 +140,7 @@ public final class StubHelper implements AutoCloseable {
                 throw new AssertionError("the stub logged " + r.size() + " '" + ev + "' events, not " + count
                         + ", within " + timeout.toSeconds() + " s\n" + diagnostics());
             }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+            Exec.pause(50);
         }
     }
 
