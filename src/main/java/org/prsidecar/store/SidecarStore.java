@@ -168,6 +168,7 @@ public final class SidecarStore implements TableStore {
     public Optional<SidecarDocument> readDocument(Disk disk) throws StoreException {
         Path path = disk.sidecar();
         if (!exists(disk, path)) {
+            requireNoOrphanJournal(disk);
             return Optional.empty();
         }
         LockedFile lf;
@@ -236,9 +237,8 @@ public final class SidecarStore implements TableStore {
     private <R> Updated<R> update(Disk disk, TableUpdate<R> update, boolean recoveryOnly) throws StoreException {
         Path path = disk.sidecar();
         boolean created = !exists(disk, path);
-        if (created && exists(disk, journalPath(path))) {
-            throw invalid(disk, null, "the sidecar is missing but its journal " + journalPath(path)
-                    + " exists: restore the sidecar from a backup, or remove the journal to start from an empty table");
+        if (created) {
+            requireNoOrphanJournal(disk);
         }
         if (created && recoveryOnly) {
             return new Updated<>(ReservationTable.empty(), null, Optional.empty());
@@ -360,9 +360,9 @@ public final class SidecarStore implements TableStore {
                     + "; the table was not changed (raise the limit or remove registrations)");
         }
         Path journalPath = journalPath(disk.sidecar());
-        boolean journalCreated = !exists(journalPath);
+        boolean journalCreated = !exists(disk, journalPath);
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE_CREATE, options.createMode())) {
-            requireRegular(disk, journal);
+            requireRegular(disk, journalPath, journal);
             try {
                 faults.at(Step.JOURNAL_WRITE);
                 SidecarJournal.writePending(journal, next.revision(), bytes);
@@ -443,17 +443,26 @@ public final class SidecarStore implements TableStore {
 
     private Optional<SidecarJournal.Entry> readJournal(Disk disk) throws IOException, StoreException {
         Path journalPath = journalPath(disk.sidecar());
-        if (!exists(journalPath)) {
+        if (!exists(disk, journalPath)) {
             return Optional.empty();
         }
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_ONLY, 0)) {
-            requireRegular(disk, journal);
+            requireRegular(disk, journalPath, journal);
             return SidecarJournal.read(journal, options.maxSidecarBytes());
         } catch (PosixException e) {
             if (e.errno() == Errno.ENOENT) {
                 return Optional.empty();
             }
             throw e;
+        }
+    }
+
+    /** A journal whose sidecar is gone: someone removed the sidecar; starting afresh would lose the table. */
+    private void requireNoOrphanJournal(Disk disk) throws StoreException {
+        Path journal = journalPath(disk.sidecar());
+        if (exists(disk, journal)) {
+            throw invalid(disk, null, "the sidecar is missing but its journal " + journal + " exists: restore the"
+                    + " sidecar from a backup, or remove the journal to start from an empty table");
         }
     }
 
@@ -469,20 +478,7 @@ public final class SidecarStore implements TableStore {
         return sidecar.resolveSibling(sidecar.getFileName() + SidecarJournal.SUFFIX);
     }
 
-    /** Whether something is at {@code path}; special files and links are refused later. */
-    private static boolean exists(Path path) throws PosixException {
-        try {
-            FileStat.of(path, false);
-            return true;
-        } catch (PosixException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /** Like {@link #exists(Path)}, refusing what must not be opened (FIFOs block, links are refused). */
+    /** Whether a file is at {@code path}; refuses what must not be opened (a FIFO blocks, links are refused). */
     private boolean exists(Disk disk, Path path) throws StoreException {
         FileStat st;
         try {
@@ -505,13 +501,18 @@ public final class SidecarStore implements TableStore {
     }
 
     private FileStat requireRegular(Disk disk, PosixFile f) throws PosixException, StoreException {
+        return requireRegular(disk, disk.sidecar(), f);
+    }
+
+    private FileStat requireRegular(Disk disk, Path path, PosixFile f) throws PosixException, StoreException {
         FileStat st = f.stat();
+        String it = path.equals(disk.sidecar()) ? "it" : path.toString();
         if (!st.isRegularFile()) {
-            throw invalid(disk, st, "it is a " + st.kindName() + ", not a regular file");
+            throw invalid(disk, st, it + " is a " + st.kindName() + ", not a regular file");
         }
-        if (st.size() > options.maxSidecarBytes()) {
-            throw invalid(disk, st, "it holds " + st.size() + " bytes, over the limit of "
-                    + options.maxSidecarBytes());
+        long limit = options.maxSidecarBytes() + (path.equals(disk.sidecar()) ? 0 : SidecarJournal.HEADER_LENGTH);
+        if (st.size() > limit) {
+            throw invalid(disk, st, it + " holds " + st.size() + " bytes, over the limit of " + limit);
         }
         return st;
     }
