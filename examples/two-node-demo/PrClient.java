@@ -1,6 +1,8 @@
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import org.prsidecar.helper.FrameException;
 import org.prsidecar.helper.HelperClient;
 import org.prsidecar.helper.HelperResponse;
 import org.prsidecar.posix.OpenMode;
@@ -83,11 +85,17 @@ public final class PrClient {
 
         // QEMU passes its own O_RDWR fd of the host device; here the disk may be a device,
         // or an image file, which prsidecar identifies by its path (sidecar beside it)
+        HelperResponse r;
         try (PosixFile fd = PosixFile.open(disk, OpenMode.READ_WRITE, 0);
                 HelperClient client = HelperClient.connect(socket, Duration.ofSeconds(30))) {
-            HelperResponse r = client.execute(cdb, fd.fd(), params);
-            System.exit(print(command, r));
+            r = client.execute(cdb, fd.fd(), params);
+        } catch (IOException | FrameException e) {
+            // e.g. the helper refused this peer (it closes before the handshake) or is not running
+            System.out.println(command + ": no answer: " + e.getMessage());
+            System.exit(1);
+            return;
         }
+        System.exit(print(command, r));
     }
 
     private static int print(String command, HelperResponse r) throws Exception {
