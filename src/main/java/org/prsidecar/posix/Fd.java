@@ -43,6 +43,17 @@ public final class Fd {
     }
 
     /** Whether {@code fd} is an open file descriptor of this process (fcntl F_GETFD). */
+    /** dup(2) with close-on-exec: a second fd for the same open file description. */
+    public static int dup(int fd) throws PosixException {
+        PosixPlatform.arch();
+        int copy = LibC.dup(fd);
+        if (copy < 0) {
+            throw new PosixException(LibC.errno(), "dup", null, "fd " + fd);
+        }
+        setCloseOnExec(copy);
+        return copy;
+    }
+
     public static boolean isOpen(int fd) {
         PosixPlatform.arch();
         return fd >= 0 && LibC.fcntl(fd, F_GETFD, 0L) >= 0;

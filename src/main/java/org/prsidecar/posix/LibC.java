@@ -30,6 +30,8 @@ final class LibC {
 
     static native int close(int fd);
 
+    static native int dup(int fd);
+
     static native long pread(int fd, Pointer buf, long count, long offset);
 
     static native long pwrite(int fd, Pointer buf, long count, long offset);

@@ -235,6 +235,9 @@ public final class UnixServerSocket implements AutoCloseable {
      */
     public UnixConnection accept() throws IOException {
         while (true) {
+            if (inherited() && !ref.isClosed() && !awaitConnection()) {
+                throw new AsynchronousCloseException();
+            }
             if (!ref.enter()) {
                 throw new ClosedChannelException();
             }
@@ -281,12 +284,55 @@ public final class UnixServerSocket implements AutoCloseable {
     }
 
     /**
-     * Stops listening and closes the fd; a blocked {@link #accept()} returns promptly.
-     * Leaves the socket file in place. Idempotent.
+     * Stops listening and closes the fd; a blocked {@link #accept()} returns promptly (an
+     * inherited socket's within {@value #INHERITED_POLL_MILLIS} ms). Leaves the socket file
+     * in place. Idempotent.
      */
     @Override
     public void close() {
-        ref.requestCloseAndWake(fd -> LibC.shutdown(fd, Sockets.SHUT_RDWR));
+        if (inherited()) {
+            // never shutdown(2) a socket the service manager owns: the listening socket is
+            // shared with systemd, and shut down it would refuse every later connection.
+            // accept() polls in short slices instead and notices the close.
+            ref.requestCloseAndWake(fd -> { });
+        } else {
+            ref.requestCloseAndWake(fd -> LibC.shutdown(fd, Sockets.SHUT_RDWR));
+        }
+    }
+
+    /** How long an inherited socket's accept() waits between checks for close(). */
+    private static final int INHERITED_POLL_MILLIS = 200;
+    private static final short POLLIN = 0x001;
+
+    /** Waits until the inherited socket has a connection; false if it was closed meanwhile. */
+    private boolean awaitConnection() throws IOException {
+        try (com.sun.jna.Memory pfd = new com.sun.jna.Memory(8)) {
+            while (true) {
+                if (!ref.enter()) {
+                    return false;
+                }
+                int r;
+                int errno;
+                try {
+                    pfd.setInt(0, ref.fd());
+                    pfd.setShort(4, POLLIN);
+                    pfd.setShort(6, (short) 0);
+                    r = LibC.poll(pfd, 1, INHERITED_POLL_MILLIS);
+                    errno = r < 0 ? LibC.errno() : 0;
+                } finally {
+                    ref.exit();
+                }
+                if (ref.isClosed()) {
+                    return false;
+                }
+                if (r > 0) {
+                    return true;
+                }
+                if (r < 0 && errno != Errno.EINTR) {
+                    throw new PosixException(errno, "poll", path);
+                }
+            }
+        }
     }
 
     /**
