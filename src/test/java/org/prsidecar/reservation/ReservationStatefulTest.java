@@ -1,5 +1,6 @@
 package org.prsidecar.reservation;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 
@@ -10,13 +11,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.prsidecar.reservation.GenCommands.Cmd;
+import org.prsidecar.reservation.GenCommands.Corruption;
 import org.prsidecar.reservation.GenCommands.In;
 import org.prsidecar.reservation.GenCommands.Kind;
 import org.prsidecar.reservation.GenCommands.Migrate;
 import org.prsidecar.reservation.GenCommands.PowerCycle;
 import org.prsidecar.reservation.GenCommands.Step;
+import org.prsidecar.reservation.GenCommands.TidKind;
+import org.prsidecar.reservation.GenCommands.TidRef;
 import org.prsidecar.reservation.ModelLogicalUnit.Answer;
 import org.prsidecar.reservation.ModelLogicalUnit.State;
 import org.prsidecar.scsi.ScsiStatus;
@@ -72,6 +77,31 @@ class ReservationStatefulTest {
                 "READ FULL STATUS truncated", "two registrations share a key");
         List<String> missing = wanted.stream().filter(w -> !seen.containsKey(w)).toList();
         assertTrue(missing.isEmpty(), "never reached: " + missing + "\nreached: " + seen);
+    }
+
+    // ------------------------------------------------------------------ pinned sequences (engine bugs)
+
+    /**
+     * Found by the property above (shrunk to {@code A: REGISTER rk=0 sark=0xa} then
+     * {@code A: RESERVE rk=0xa type=1 SPEC_I_PT[]} -> GOOD): the engine executes RESERVE,
+     * RELEASE, CLEAR, PREEMPT and PREEMPT AND ABORT when SPEC_I_PT is set, where reference 7.2
+     * ("with RIEK or any other service action -> 26/00") and 1.2 answer ILLEGAL REQUEST, INVALID
+     * FIELD IN PARAMETER LIST and leave the table alone. Fails until the engine is fixed; then
+     * turn on {@link GenCommands#SPEC_I_PT_WITH_OTHER_SERVICE_ACTIONS} so the property covers it.
+     */
+    @Test
+    void pinnedSpecIptWithOtherServiceActionsIsInvalidFieldInParameterList() {
+        List<TidRef> listsC = List.of(new TidRef(TidKind.SENDER, 2));
+        assertAll(IntStream.of(1, 2, 3, 4, 5).mapToObj(sa -> () -> {
+            Run run = new Run();
+            run.execute(Cmd.out(0, "A#1", 0, 0, 0xA, 0)); // A: REGISTER sark=0xa
+            run.execute(Cmd.out(1, "B#1", 0, 0, 0xB, 0)); // B: REGISTER sark=0xb
+            if (sa == 2) {
+                run.execute(Cmd.out(0, "A#1", 1, 0xA, 0, 5)); // A: RESERVE type=5, so RELEASE has work
+            }
+            run.execute(Cmd.out(0, "A#1", sa, 0xA, sa >= 4 ? 0xB : 0, 5, 0, true, false, false,
+                    sa == 1 ? List.of() : listsC, Corruption.NONE));
+        }));
     }
 
     // ------------------------------------------------------------------ running a sequence
@@ -274,7 +304,7 @@ class ReservationStatefulTest {
                 }
                 b.append("     ^ fails here: ").append(e.getMessage()).append('\n');
                 b.append("  engine table before: ").append(ModelChecks.asModelSafe(table)).append('\n');
-                b.append("  model after:         ").append(model);
+                b.append("  model state:         ").append(model);
                 throw new AssertionError(b.toString(), e);
             }
         }
