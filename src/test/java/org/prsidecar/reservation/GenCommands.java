@@ -552,7 +552,7 @@ final class GenCommands {
             if (kind == Kind.MOVE) {
                 b.append(" to ").append(dest.describe(sender)).append(rtpi == 1 ? "" : " via port " + rtpi)
                         .append(unreg ? " UNREG" : "");
-            } else if (sa != 0 && sa != 3 && sa != 6 || type != 0) {
+            } else if (sa == 1 || sa == 2 || sa == 4 || sa == 5) {
                 b.append(" type=").append(type);
             }
             if (scope != 0) {

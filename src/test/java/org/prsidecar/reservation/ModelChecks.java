@@ -402,6 +402,11 @@ final class ModelChecks {
 
     /** A READ FULL STATUS descriptor, read by hand. */
     record Descriptor(long key, boolean allTgPt, boolean holder, int scopeType, int rtpi, String port) {
+        @Override
+        public String toString() {
+            return GenCommands.shortName(port) + " key=" + GenCommands.hex(key) + (allTgPt ? " ALL_TG_PT" : "")
+                    + (holder ? " R_HOLDER" : "") + String.format(" scope|type=%02x", scopeType) + " port=" + rtpi;
+        }
     }
 
     static List<Descriptor> checkReadFullStatus(byte[] b, State m) {

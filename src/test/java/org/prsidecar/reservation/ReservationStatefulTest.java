@@ -110,7 +110,7 @@ class ReservationStatefulTest {
     static void checkSequences(int examples, int maxSteps, Consumer<List<Step>> property) {
         List<List<Step>> smallest = new ArrayList<>();
         try {
-            qt().withExamples(examples).withShrinkCycles(3000).forAll(GenCommands.sequences(maxSteps))
+            qt().withExamples(examples).withShrinkCycles(1000).forAll(GenCommands.sequences(maxSteps))
                     .checkAssert(steps -> {
                         try {
                             property.accept(steps);
@@ -128,7 +128,7 @@ class ReservationStatefulTest {
             }
             List<Step> minimal = minimise(smallest.get(0), property);
             AssertionError shown = failure(minimal, property);
-            AssertionError report = new AssertionError("Minimal failing sequence (" + minimal.size() + " steps, "
+            AssertionError report = new AssertionError("Minimal failing sequence (" + minimal.size() + " step(s), "
                     + "after shrinking and dropping steps):\n" + shown.getMessage()
                     + "\n\nQuickTheories said: " + e.getMessage(), shown);
             throw report;
