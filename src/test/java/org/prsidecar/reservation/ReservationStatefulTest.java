@@ -227,7 +227,7 @@ class ReservationStatefulTest {
                 }
                 model = ModelLogicalUnit.powerCycle(model);
                 ModelChecks.sameAsModel(after, model);
-                ModelChecks.observe(engine, after, model);
+                ModelChecks.observe(engine, after, model, transcript.size());
             });
             table = after;
         }
@@ -275,8 +275,8 @@ class ReservationStatefulTest {
                     ModelChecks.checkPrefix(o.data(), ModelChecks.readAll(engine, before, c.sa()), c.alloc(), c.sa());
                 }
                 ModelChecks.sameAsModel(o.table(), model);
-                ModelChecks.observe(engine, o.table(), model);
-                ModelChecks.checkAccess(o.table(), model);
+                ModelChecks.observe(engine, o.table(), model, transcript.size());
+                ModelChecks.checkAccess(o.table(), model, transcript.size());
                 tally(before, c, o);
             });
             table = o.table();
