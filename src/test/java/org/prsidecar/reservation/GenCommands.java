@@ -298,7 +298,11 @@ final class GenCommands {
 
     @SafeVarargs
     private static <T> Gen<T> weighted(Pair<Integer, Gen<T>>... choices) {
-        return Generate.frequency(Arrays.asList(choices));
+        List<Pair<Integer, Gen<T>>> list = new ArrayList<>(choices.length);
+        for (Pair<Integer, Gen<T>> c : choices) {
+            list.add(c);
+        }
+        return Generate.frequency(list);
     }
 
     private static <T> Pair<Integer, Gen<T>> w(int weight, T value) {
