@@ -50,7 +50,8 @@ public final class PersistentReservations {
                     String.format("opcode %02Xh is not PERSISTENT RESERVE IN or OUT", opcode & 0xFF));
         }
         // reference 7.5: a pending unit attention is reported instead of executing the command
-        if (!table.unitAttentions(request.nexus()).isEmpty()) {
+        // (except to a live-migration replay, which is QEMU's, not the guest's)
+        if (!table.unitAttentions(request.nexus()).isEmpty() && !MigrationReplay.is(table, request)) {
             ReservationTable.Builder b = table.toBuilder();
             SenseData ua = b.pollUnitAttention(request.nexus()).orElseThrow();
             return new Outcome(b.build(), true, ScsiStatus.CHECK_CONDITION, Optional.of(ua), new byte[0],

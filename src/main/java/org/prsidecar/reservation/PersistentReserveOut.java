@@ -88,10 +88,9 @@ final class PersistentReserveOut {
                         + " (must be 0)");
             }
             if (own.isPresent() && p.reservationKey() != own.get().key()) {
-                if (isMigrationReplay(own.get(), p)) {
-                    return good(table.toBuilder().register(own.get().withClient(request.client())).build(),
-                            "REGISTER replayed by another process of the same initiator (live migration): key "
-                                    + hex(own.get().key()) + " kept");
+                if (MigrationReplay.isRegister(own.get(), request.client(), p)) {
+                    return good(table, "REGISTER replayed by another process of the same initiator (live"
+                            + " migration): key " + hex(own.get().key()) + " kept");
                 }
                 return conflict(sa + " with RK " + hex(p.reservationKey()) + ", but the registered key is "
                         + hex(own.get().key()));
@@ -121,16 +120,6 @@ final class PersistentReserveOut {
         }
         unregister(b, nexus);
         return good(b.build(), sa + ": unregistered key " + hex(own.get().key()));
-    }
-
-    /**
-     * Reference 7.9: on QEMU >= 11 the migration destination, a new process of the same VM,
-     * replays REGISTER with RK=0 and SARK = the key it already has.
-     */
-    private boolean isMigrationReplay(Registration own, BasicParameterList p) {
-        return p.reservationKey() == 0 && p.serviceActionKey() == own.key() && !p.specifyInitiatorPorts()
-                && request.client().isPresent() && own.client().isPresent()
-                && !request.client().equals(own.client());
     }
 
     /** SPEC_I_PT (reference 1.2, 7.2, 7.3): all or nothing; returns how many were added. */

@@ -402,7 +402,7 @@ final class GenCommands {
      * {@code ReservationStatefulTest.pinnedSpecIptWithReserveIsInvalidFieldInParameterList}).
      * Off so that the properties keep guarding everything else; turn on once the engine is fixed.
      */
-    static final boolean SPEC_I_PT_WITH_OTHER_SERVICE_ACTIONS = false;
+    static final boolean SPEC_I_PT_WITH_OTHER_SERVICE_ACTIONS = true;
     private static final Gen<Boolean> SPEC_I_PT_ELSEWHERE = SPEC_I_PT_WITH_OTHER_SERVICE_ACTIONS
             ? weighted(w(40, false), w(1, true)) : NEVER;
 

@@ -192,6 +192,24 @@ final class ModelLogicalUnit {
         return portOf(c.nexus().initiator());
     }
 
+    /**
+     * The two commands a QEMU >= 11 migration destination replays (reference 7.9), from a
+     * process other than the one that last acted on the registration: QEMU's own commands, so
+     * a unit attention waiting for the guest does not stop them.
+     */
+    static boolean isMigrationReplay(State s, Cmd c, String me) {
+        Reg own = s.reg(me);
+        if (c.kind() != Kind.OUT || own == null || c.client() == null || c.client().equals(own.lastUser())
+                || c.corruption() != Corruption.NONE || c.specIpt() || c.scope() != 0) {
+            return false;
+        }
+        if (c.sa() == 0) {
+            return c.rk() == 0 && c.sark() == own.key();
+        }
+        return c.sa() == 4 && c.rk() == own.key() && c.sark() == own.key() && s.res != null
+                && c.type() == s.res.type() && (s.res.allRegistrants() || me.equals(s.res.holder()));
+    }
+
     // ------------------------------------------------------------------ power cycle (2.9)
 
     static State powerCycle(State s) {
@@ -210,7 +228,7 @@ final class ModelLogicalUnit {
     static List<Answer> execute(State s, Cmd c) {
         String me = portOf(c);
         List<Ua> pending = s.uas.get(me);
-        if (pending != null && !pending.isEmpty()) {
+        if (pending != null && !pending.isEmpty() && !isMigrationReplay(s, c, me)) {
             // reference 7.5: the oldest unit attention is reported, the command not executed
             State n = s.copy();
             Ua ua = n.uas.get(me).remove(0);
@@ -323,17 +341,11 @@ final class ModelLogicalUnit {
         }
         if (rkWrong) {
             if (own != null && !c.specIpt() && c.rk() == 0 && c.sark() == own.key()) {
-                // reference 7.9: REGISTER RK=0 SARK=own key from another process of the same VM
-                State replayed = s.copy();
-                replayed.regs.put(me, own.usedBy(c.client()));
-                Answer replay = Answer.good(replayed, "live-migration replay of REGISTER: no-op (7.9)");
+                // reference 7.9: REGISTER RK=0 SARK=own key from another process of the same VM is
+                // a no-op; a registration no process of this VM has acted on counts as another's
+                Answer replay = Answer.good(s, "live-migration replay of REGISTER: no-op (7.9)");
                 Answer conflict = Error.conflict("REGISTER RK=0 from a registered nexus").answer(s);
-                if (own.lastUser() == null) {
-                    // no process of this VM has acted on the registration (it was made by another
-                    // nexus): the reference does not say which process "last used" it
-                    return List.of(replay, conflict);
-                }
-                return List.of(own.lastUser().equals(c.client()) ? conflict : replay);
+                return List.of(c.client() != null && c.client().equals(own.lastUser()) ? conflict : replay);
             }
             errs.add(Error.conflict("RK " + GenCommands.hex(c.rk()) + " with " + (own == null ? "no registration"
                     : "registered key " + GenCommands.hex(own.key()))));
