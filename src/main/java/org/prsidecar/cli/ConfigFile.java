@@ -23,7 +23,7 @@ public record ConfigFile(Path path, Map<String, String> values, List<DiskSection
 
     /** Keys a file may set; anything else is an error (a typo must not pass silently). */
     public static final Set<String> KEYS = Set.of("socket", "socket-mode", "pidfile", "user", "group", "identity",
-            "initiator", "iqn-prefix", "sidecar-dir", "sidecar-mode", "other-disks", "lock-timeout", "frame-timeout",
+            "initiator", "iqn-prefix", "sidecar-dir", "sidecar-mode", "other-disks", "lock-timeout", "command-timeout", "frame-timeout",
             "shutdown-grace", "max-connections", "max-registrations", "cache-mb", "allow-uids", "allow-gids",
             "log-file", "verbose", "quiet");
 

@@ -58,7 +58,7 @@ final class HelperDaemon {
                     .withProgram("prsidecar " + Version.get()));
             PersistentReservations engine = new PersistentReservations(settings.maxRegistrations());
             HelperServer server = new HelperServer(socket, identities(), new DiskResolver(settings.sidecarDir(),
-                    settings.disks(), settings.otherDisks(), Path.of("/sys")), new RequestHandler(store, engine),
+                    settings.disks(), settings.otherDisks(), Path.of("/sys")), new RequestHandler(store, engine, settings.commandTimeout()),
                     new HelperServer.Options(settings.maxConnections(), settings.frameTimeout(), settings.allowUids(),
                             settings.allowGids()));
             PidFile pid = pidFile;
@@ -151,7 +151,11 @@ final class HelperDaemon {
         } else {
             gid = Credentials.primaryGroupOf(uid).orElse(Credentials.gid());
         }
-        Credentials.dropTo(uid, gid);
+        if (uid == Credentials.uid()) {
+            Credentials.changeGroupTo(gid); // -g alone (or -u naming us): the user stays, as with qemu-pr-helper
+        } else {
+            Credentials.dropTo(uid, gid);
+        }
         LOG.log(Level.INFO, "running as uid " + uid + ", gid " + gid);
     }
 

@@ -83,6 +83,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Longest wait for a sidecar lock before answering BUSY (default 5s).")
     String lockTimeout;
 
+    @Option(names = "--command-timeout", paramLabel = "DURATION",
+            description = "Longest a command may take before answering BUSY, e.g. on a hung NFS server"
+                    + " (default 15s; must exceed --lock-timeout).")
+    String commandTimeout;
+
     @Option(names = "--frame-timeout", paramLabel = "DURATION",
             description = "Longest wait for the rest of a started frame (default 10s).")
     String frameTimeout;
@@ -152,7 +157,8 @@ final class ServeCommand implements Callable<Integer> {
                 : Files.isRegularFile(ConfigFile.DEFAULT) ? ConfigFile.read(ConfigFile.DEFAULT) : ConfigFile.empty();
         return ServeSettings.resolve(new ServeSettings.Flags(socket, socketMode, pidFile, daemon, user, group,
                 identity, initiator, iqnPrefix, sidecarDir, sidecarMode, otherDisks, disks, lockTimeout,
-                frameTimeout, shutdownGrace, maxConnections, maxRegistrations, cacheMegabytes, allowUids, allowGids,
+                commandTimeout, frameTimeout, shutdownGrace, maxConnections, maxRegistrations, cacheMegabytes,
+                allowUids, allowGids,
                 logFile, verbose.length, quiet), file);
     }
 

@@ -12,6 +12,7 @@ import org.prsidecar.helper.IdentityResolver;
 import org.prsidecar.posix.Credentials;
 import org.prsidecar.reservation.PersistentReservations;
 import org.prsidecar.scsi.IscsiTransportId;
+import org.prsidecar.store.Disk;
 
 /**
  * Everything {@code serve} needs, resolved: a flag wins over the configuration file, which
@@ -20,7 +21,8 @@ import org.prsidecar.scsi.IscsiTransportId;
 public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path> pidFile, boolean daemon,
         Optional<String> user, Optional<String> group, IdentityResolver.Rule identity, Optional<String> initiator,
         String iqnPrefix, Path sidecarDir, int sidecarMode, DiskResolver.OtherDisks otherDisks,
-        List<DiskResolver.Mapping> disks, Duration lockTimeout, Duration frameTimeout, Duration shutdownGrace,
+        List<DiskResolver.Mapping> disks, Duration lockTimeout, Duration commandTimeout, Duration frameTimeout,
+        Duration shutdownGrace,
         int maxConnections, int maxRegistrations, int cacheMegabytes, Set<Integer> allowUids, Set<Integer> allowGids,
         Optional<Path> logFile, int verbosity) {
 
@@ -47,7 +49,8 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
     /** Command-line values; null where the flag was not given. */
     public record Flags(Path socket, String socketMode, Path pidFile, boolean daemon, String user, String group,
             String identity, String initiator, String iqnPrefix, Path sidecarDir, String sidecarMode,
-            String otherDisks, List<String> disks, String lockTimeout, String frameTimeout, String shutdownGrace,
+            String otherDisks, List<String> disks, String lockTimeout, String commandTimeout, String frameTimeout,
+            String shutdownGrace,
             Integer maxConnections, Integer maxRegistrations, Integer cacheMegabytes, String allowUids,
             String allowGids, Path logFile, int verbose, boolean quiet) {
     }
@@ -86,10 +89,11 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
                 .orElseGet(ServeSettings::defaultSidecarDir).toAbsolutePath().normalize();
         List<DiskResolver.Mapping> disks = new ArrayList<>();
         for (ConfigFile.DiskSection d : c.disks()) {
-            disks.add(new DiskResolver.Mapping(d.id(), d.match(), d.sidecar().map(Path::of)));
+            disks.add(checked(new DiskResolver.Mapping(d.id(), d.match(), d.sidecar().map(Path::of)),
+                    c.path() + ":" + d.line() + ": [disk " + d.id() + "]"));
         }
         for (String d : f.disks() == null ? List.<String>of() : f.disks()) {
-            disks.add(diskFlag(d));
+            disks.add(checked(diskFlag(d), "--disk " + d));
         }
         int verbosity = f.quiet() ? -1 : f.verbose() > 0 ? f.verbose()
                 : c.get("quiet").map(q -> q.equals("true") ? -1 : 0).orElse(0)
@@ -97,6 +101,13 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
         String prefix = pick(f.iqnPrefix(), c, "iqn-prefix", IdentityResolver.DEFAULT_PREFIX);
         if (!prefix.startsWith("iqn.") && !prefix.startsWith("eui.") && !prefix.startsWith("naa.")) {
             throw new ConfigException("iqn-prefix: \"" + prefix + "\" should start with iqn., e.g. iqn.2026-11.com.example");
+        }
+        Duration lockTimeout = Values.duration(pick(f.lockTimeout(), c, "lock-timeout", "5s"), "lock-timeout");
+        Duration commandTimeout = Values.duration(pick(f.commandTimeout(), c, "command-timeout", "15s"),
+                "command-timeout");
+        if (commandTimeout.compareTo(lockTimeout) <= 0) {
+            throw new ConfigException("command-timeout (" + commandTimeout.toMillis() + " ms) must be longer than"
+                    + " lock-timeout (" + lockTimeout.toMillis() + " ms): a command waits for the lock first");
         }
         return new ServeSettings(socket,
                 Values.mode(pick(f.socketMode(), c, "socket-mode", "0600"), "socket-mode"),
@@ -107,7 +118,7 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
                 identity, initiator, prefix, sidecarDir,
                 Values.mode(pick(f.sidecarMode(), c, "sidecar-mode", "0640"), "sidecar-mode"),
                 other, List.copyOf(disks),
-                Values.duration(pick(f.lockTimeout(), c, "lock-timeout", "5s"), "lock-timeout"),
+                lockTimeout, commandTimeout,
                 Values.duration(pick(f.frameTimeout(), c, "frame-timeout", "10s"), "frame-timeout"),
                 Values.duration(pick(f.shutdownGrace(), c, "shutdown-grace", "10s"), "shutdown-grace"),
                 number(f.maxConnections(), c, "max-connections", 1024),
@@ -134,6 +145,19 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
             rest = rest.substring(0, comma);
         }
         return new DiskResolver.Mapping(id, rest, sidecar);
+    }
+
+    /** A mapping every host can use: a valid disk id, an absolute sidecar path. */
+    private static DiskResolver.Mapping checked(DiskResolver.Mapping m, String where) throws ConfigException {
+        if (m.sidecar().isPresent() && !m.sidecar().get().isAbsolute()) {
+            throw new ConfigException(where + ": sidecar " + m.sidecar().get() + " must be an absolute path");
+        }
+        try {
+            new Disk(m.id(), Path.of("/").resolve("check"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+        }
+        return m;
     }
 
     private static String pick(String flag, ConfigFile c, String key, String fallback) {

@@ -68,6 +68,9 @@ final class HelperConnection implements Runnable {
             LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": connection closed by shutdown");
         } catch (IOException e) {
             LOG.log(Level.INFO, "initiator " + who.initiator() + ": connection lost: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // a bug: this connection ends (QEMU sees the command fail and reconnects), the daemon goes on
+            LOG.log(Level.ERROR, "initiator " + who.initiator() + ": internal error; closing the connection", e);
         } finally {
             connection.close();
             onExit.run();

@@ -4,11 +4,19 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.prsidecar.posix.SgIo;
 import org.prsidecar.posix.SgIoResult;
 import org.prsidecar.reservation.Outcome;
 import org.prsidecar.reservation.PersistentReservations;
-import org.prsidecar.reservation.ReservationTable;
 import org.prsidecar.reservation.Request;
 import org.prsidecar.scsi.ScsiStatus;
 import org.prsidecar.scsi.SenseData;
@@ -26,12 +34,34 @@ public final class RequestHandler {
     private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
     private static final Duration PASSTHROUGH_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Default for {@link #RequestHandler(TableStore, PersistentReservations, Duration)}. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(15);
+
     private final TableStore store;
     private final PersistentReservations engine;
+    private final Duration commandTimeout;
+    /** Storage work runs here, so a hung NFS server costs a worker, not the guest's answer. */
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "prsidecar-storage");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Disks whose storage has not finished a command past its deadline: BUSY until it does. */
+    private final Set<String> stalled = ConcurrentHashMap.newKeySet();
 
     public RequestHandler(TableStore store, PersistentReservations engine) {
+        this(store, engine, DEFAULT_COMMAND_TIMEOUT);
+    }
+
+    /**
+     * @param commandTimeout the longest a command may take: past it (storage that does not
+     *     answer: a hard-mounted NFS server away, a grace period) the guest gets BUSY and
+     *     retries, and commands on that disk answer BUSY at once until the storage answers
+     */
+    public RequestHandler(TableStore store, PersistentReservations engine, Duration commandTimeout) {
         this.store = store;
         this.engine = engine;
+        this.commandTimeout = commandTimeout;
     }
 
     public HelperResponse handle(PeerIdentity who, DiskResolver.Resolution disk, HelperRequest request) {
@@ -53,18 +83,14 @@ public final class RequestHandler {
 
     private HelperResponse emulate(PeerIdentity who, Disk disk, HelperRequest request) {
         Request r = new Request(who.nexus(), who.client(), request.cdb(), request.parameterList());
+        if (stalled.contains(disk.id())) {
+            LOG.log(Level.WARNING, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + describe(request)
+                    + " answered BUSY: the storage of " + disk.sidecar() + " has not finished an earlier command");
+            return HelperResponse.of(ScsiStatus.BUSY, Optional.empty(), new byte[0]);
+        }
         Outcome o;
         try {
-            if (request.opcode() == 0x5E) {
-                // PR IN reads under a shared lock; only a unit attention report changes the table
-                ReservationTable t = store.read(disk);
-                o = engine.execute(t, r);
-                if (o.changed()) {
-                    o = apply(disk, r);
-                }
-            } else {
-                o = apply(disk, r);
-            }
+            o = withDeadline(disk, () -> execute(disk, r, request.opcode() == 0x5E));
         } catch (StoreException e) {
             Level level = e.kind() == StoreException.Kind.LOCK_TIMEOUT ? Level.WARNING : Level.ERROR;
             LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + describe(request)
@@ -73,6 +99,54 @@ public final class RequestHandler {
         }
         log(who, disk, request, o);
         return HelperResponse.of(o.status(), o.sense(), o.data());
+    }
+
+    private Outcome execute(Disk disk, Request r, boolean prIn) throws StoreException {
+        if (prIn) {
+            // PR IN reads under a shared lock; only a unit attention report changes the table
+            Outcome o = engine.execute(store.read(disk), r);
+            return o.changed() ? apply(disk, r) : o;
+        }
+        return apply(disk, r);
+    }
+
+    private interface StoreWork {
+        Outcome run() throws StoreException;
+    }
+
+    /** Runs {@code work} on a storage worker and waits at most the command timeout. */
+    private Outcome withDeadline(Disk disk, StoreWork work) throws StoreException {
+        Future<Outcome> f = workers.submit(work::run);
+        try {
+            return f.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            stalled.add(disk.id());
+            workers.execute(() -> {
+                try {
+                    f.get();
+                } catch (InterruptedException | ExecutionException | CancellationException ignored) {
+                    // only the end matters
+                } finally {
+                    stalled.remove(disk.id());
+                    LOG.log(Level.WARNING, "disk " + disk.id() + ": the storage answered again");
+                }
+            });
+            throw new StoreException(StoreException.Kind.STALLED, disk, "disk " + disk.id() + ": the storage"
+                    + " of " + disk.sidecar() + " did not answer within " + commandTimeout.toMillis() + " ms (a"
+                    + " hard-mounted NFS server away, or its grace period?); answering BUSY so the guest retries;"
+                    + " the command may still complete when the storage answers");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StoreException se) {
+                throw se;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(StoreException.Kind.IO_ERROR, disk, "interrupted while waiting for storage");
+        }
     }
 
     private Outcome apply(Disk disk, Request r) throws StoreException {

@@ -177,4 +177,27 @@ public final class Credentials {
             throw new IllegalStateException("privilege drop to " + uid + ":" + gid + " did not take:" + left);
         }
     }
+
+    /**
+     * Changes only the group: setgroups to just {@code gid}, then setgid; the user stays (as
+     * qemu-pr-helper does with -g alone). Verifies the result like {@link #dropTo}.
+     */
+    public static void changeGroupTo(int gid) throws PosixException {
+        if (gid < 0) {
+            throw new IllegalArgumentException("invalid gid " + gid);
+        }
+        PosixPlatform.arch();
+        if (LibC.setgroups(1, new int[] {gid}) < 0) {
+            throw new PosixException(LibC.errno(), "setgroups", null, "[" + gid + "]");
+        }
+        if (LibC.setgid(gid) < 0) {
+            throw new PosixException(LibC.errno(), "setgid", null, Integer.toString(gid));
+        }
+        int[] groups = groups();
+        if (LibC.getgid() != gid || LibC.getegid() != gid || groups.length > 1
+                || (groups.length == 1 && groups[0] != gid)) {
+            throw new IllegalStateException("group change to " + gid + " did not take: gid/egid " + LibC.getgid()
+                    + "/" + LibC.getegid() + ", groups " + Arrays.toString(groups));
+        }
+    }
 }

@@ -17,6 +17,8 @@ public final class StoreException extends ScsiException {
     public enum Kind {
         /** The lock was not had before the deadline: another host holds it, or the storage hangs. */
         LOCK_TIMEOUT(ScsiStatus.BUSY, null),
+        /** The storage did not finish in time (a hung NFS server, a grace period): BUSY, the guest retries. */
+        STALLED(ScsiStatus.BUSY, null),
         /** The sidecar is unreadable, torn beyond recovery, foreign, or not a regular file. */
         INVALID_SIDECAR(ScsiStatus.CHECK_CONDITION, SenseData.MANUAL_INTERVENTION_REQUIRED),
         /** Permission denied, read-only storage, or the sidecar's directory is missing. */
