@@ -1,12 +1,13 @@
 package org.prsidecar.cli;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.logging.ConsoleHandler;
-import java.util.logging.FileHandler;
+import java.util.logging.StreamHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -32,7 +33,14 @@ final class Logging {
         Handler h;
         if (logFile != null) {
             try {
-                h = new FileHandler(logFile.toString(), true);
+                // appended as it is: no lock files, no rotation, no % patterns (logrotate's copytruncate works)
+                h = new StreamHandler(new FileOutputStream(logFile.toFile(), true), new OneLine()) {
+                    @Override
+                    public synchronized void publish(LogRecord r) {
+                        super.publish(r);
+                        flush();
+                    }
+                };
             } catch (IOException e) {
                 throw new ConfigException("log-file: cannot open " + logFile + ": " + e.getMessage());
             }

@@ -1,6 +1,9 @@
 package org.prsidecar.cli;
 
 import java.util.Arrays;
+import org.prsidecar.posix.Errno;
+import org.prsidecar.posix.PosixException;
+import org.prsidecar.posix.PosixUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,11 +47,13 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigException) {
+            if (e instanceof ConfigException || e instanceof PosixUnavailableException
+                    || e instanceof PosixException p && p.errno() == Errno.EADDRINUSE) {
+                // the environment or the configuration: exit 2, the message says what to change
                 commandLine.getErr().println("prsidecar: " + e.getMessage());
                 return 2;
             }
-            commandLine.getErr().println("prsidecar: " + e);
+            commandLine.getErr().println("prsidecar: " + (e instanceof java.io.IOException ? e.getMessage() : e));
             System.getLogger(Main.class.getName()).log(System.Logger.Level.DEBUG, "failure", e);
             return 1;
         });

@@ -96,8 +96,7 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
             disks.add(checked(diskFlag(d), "--disk " + d));
         }
         int verbosity = f.quiet() ? -1 : f.verbose() > 0 ? f.verbose()
-                : c.get("quiet").map(q -> q.equals("true") ? -1 : 0).orElse(0)
-                        + c.get("verbose").map(v -> v.equals("true") ? 1 : 0).orElse(0);
+                : (bool(c, "quiet") ? -1 : 0) + (bool(c, "verbose") ? 1 : 0);
         String prefix = pick(f.iqnPrefix(), c, "iqn-prefix", IdentityResolver.DEFAULT_PREFIX);
         if (!prefix.startsWith("iqn.") && !prefix.startsWith("eui.") && !prefix.startsWith("naa.")) {
             throw new ConfigException("iqn-prefix: \"" + prefix + "\" should start with iqn., e.g. iqn.2026-11.com.example");
@@ -158,6 +157,18 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
             throw new ConfigException(where + ": " + e.getMessage());
         }
         return m;
+    }
+
+    private static boolean bool(ConfigFile c, String key) throws ConfigException {
+        Optional<String> v = c.get(key);
+        if (v.isEmpty()) {
+            return false;
+        }
+        return switch (v.get().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            case "false", "no", "off", "0" -> false;
+            default -> throw new ConfigException(c.origin(key) + ": \"" + v.get() + "\" is not true or false");
+        };
     }
 
     private static String pick(String flag, ConfigFile c, String key, String fallback) {
