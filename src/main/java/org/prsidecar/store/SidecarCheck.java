@@ -167,7 +167,58 @@ public final class SidecarCheck {
     private static final Pattern SUMS_TO = Pattern.compile("the content sums to (crc32c:[0-9a-f]{8})");
     private static final String PLACEHOLDER_CHECKSUM = "crc32c:00000000";
 
+    /** What a journal's name adds to its sidecar's. */
+    public static final String JOURNAL_SUFFIX = SidecarJournal.SUFFIX;
+
     private SidecarCheck() {
+    }
+
+    /** The journal beside {@code sidecar}. */
+    public static Path journalOf(Path sidecar) {
+        return SidecarStore.journalPath(sidecar);
+    }
+
+    /**
+     * The disk a sidecar names in its {@code "disk"} field, read without a lock and without
+     * validating anything else; else the one a complete entry of its journal names. For
+     * telling which disk a sidecar belongs to, never for serving it.
+     */
+    public static Optional<String> namedDisk(Path sidecar, int maxBytes) {
+        Optional<String> own = diskField(sidecarBytes(sidecar, maxBytes));
+        if (own.isPresent()) {
+            return own;
+        }
+        JournalFile j = readJournal(journalOf(sidecar), maxBytes);
+        return diskField(j.entry().flatMap(SidecarJournal.Entry::payload));
+    }
+
+    private static Optional<byte[]> sidecarBytes(Path sidecar, int maxBytes) {
+        try {
+            if (!FileStat.of(sidecar, false).isRegularFile()) {
+                return Optional.empty(); // opening a FIFO would block
+            }
+        } catch (PosixException e) {
+            return Optional.empty();
+        }
+        try (PosixFile f = PosixFile.open(sidecar, OpenMode.READ_ONLY, 0)) {
+            return f.stat().isRegularFile() ? Optional.of(f.readAll(maxBytes)) : Optional.empty();
+        } catch (PosixException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<String> diskField(Optional<byte[]> bytes) {
+        if (bytes.isEmpty() || bytes.get().length == 0) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode root = LENIENT.readTree(bytes.get());
+            JsonNode disk = root == null ? null : root.get("disk");
+            return disk != null && disk.isTextual() && !disk.asText().isEmpty() ? Optional.of(disk.asText())
+                    : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     /**
