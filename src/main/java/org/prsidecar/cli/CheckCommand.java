@@ -54,11 +54,16 @@ final class CheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeSettings settings;
         try {
-            ToolLogging.configure(diskOptions.verbosity());
             settings = diskOptions.settings();
         } catch (ConfigException e) {
             err.println("prsidecar check: " + e.getMessage());

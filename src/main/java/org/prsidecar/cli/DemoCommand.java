@@ -95,9 +95,14 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(verbose.length)) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ToolLogging.configure(verbose.length);
         if (!PosixPlatform.isAvailable()) {
             err.println("prsidecar demo: this platform cannot run prsidecar: " + PosixPlatform.describe());
             return 2;

@@ -49,11 +49,16 @@ final class PowerCycleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeSettings settings;
         try {
-            ToolLogging.configure(diskOptions.verbosity());
             settings = diskOptions.settings();
         } catch (ConfigException e) {
             err.println("prsidecar power-cycle: " + e.getMessage());
@@ -90,7 +95,8 @@ final class PowerCycleCommand implements Callable<Integer> {
             TableView.brief(out, shown(disk, after), "  ");
             out.println(old.aptpl()
                     ? "APTPL was on: the registrations and the reservation survive the power cycle; the generation"
-                            + " restarts at 0"
+                            + " restarts at 0 and pending unit attentions are dropped"
+                    : old.registrationCount() == 0 ? "APTPL was off and the table was empty: it stays empty"
                     : "APTPL was off: the power cycle cleared the registrations and the reservation");
         } catch (StoreException e) {
             err.println("prsidecar power-cycle: " + e.getMessage());

@@ -9,6 +9,7 @@ import org.prsidecar.reservation.PersistentReservations;
 import org.prsidecar.reservation.Request;
 import org.prsidecar.scsi.ScsiStatus;
 import org.prsidecar.scsi.SenseData;
+import org.prsidecar.scsi.SenseKey;
 import org.prsidecar.scsi.TransportId;
 import org.prsidecar.store.Disk;
 import org.prsidecar.store.SidecarStore;
@@ -65,9 +66,14 @@ abstract class PrCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ToolLogging.configure(diskOptions.verbosity());
         Nexus nexus = nexus();
         Request request;
         try {
@@ -105,10 +111,11 @@ abstract class PrCommand implements Callable<Integer> {
             out.flush();
         } else {
             err.println(what + ": " + ScsiExit.describe(o.status(), o.sense()));
-            err.println("  " + detail(o));
-            if (o.sense().map(s -> s.key() == org.prsidecar.scsi.SenseKey.UNIT_ATTENTION).orElse(false)) {
-                err.println("  the command was not run: a unit attention is reported to " + nexus
-                        + " first, as to its guest; run it again");
+            if (o.sense().map(s -> s.key() == SenseKey.UNIT_ATTENTION).orElse(false)) {
+                err.println("  the command was not run: a unit attention pending for " + nexus + " is reported"
+                        + " first, as to its guest (and is now consumed); run the command again");
+            } else {
+                err.println("  " + detail(o));
             }
             err.flush();
         }

@@ -73,6 +73,12 @@ final class RepairCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if ((acceptEdits ? 1 : 0) + (fromJournal ? 1 : 0) + (reset ? 1 : 0) > 1) {
@@ -84,7 +90,6 @@ final class RepairCommand implements Callable<Integer> {
         }
         ServeSettings settings;
         try {
-            ToolLogging.configure(diskOptions.verbosity());
             settings = diskOptions.settings();
         } catch (ConfigException e) {
             err.println("prsidecar repair: " + e.getMessage());

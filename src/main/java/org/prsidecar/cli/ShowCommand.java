@@ -47,11 +47,16 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
+            return runCommand();
+        }
+    }
+
+    private Integer runCommand() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServeSettings settings;
         try {
-            ToolLogging.configure(diskOptions.verbosity());
             settings = diskOptions.settings();
         } catch (ConfigException e) {
             err.println("prsidecar show: " + e.getMessage());

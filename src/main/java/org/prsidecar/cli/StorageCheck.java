@@ -134,9 +134,8 @@ final class StorageCheck {
                     + " reservations kept here, are seen only by helpers on this host. Fine for one host; a cluster"
                     + " needs the sidecar on its shared storage (NFS, GFS2, CephFS...)"));
         }
-        Optional<String> ok = out.stream().anyMatch(f -> f.severity().isProblem()) ? Optional.empty()
-                : Optional.of(on + ": locks " + (fs.isNetworkOrCluster() ? "shared by every host that mounts it"
-                        : "local to this host"));
+        Optional<String> ok = out.isEmpty() ? Optional.of(on + ": its locks are shared by every host that mounts"
+                + " it") : Optional.empty();
         return new Result(out, ok);
     }
 
