@@ -127,7 +127,7 @@ final class RepairCommand implements Callable<Integer> {
             }
             default -> { }
         }
-        out.println((dryRun ? "would " : "plan: ") + plan.description());
+        out.println((dryRun || reset && !yes ? "would " : "plan: ") + plan.description());
         printTable(out, disk, plan, "the table afterwards");
         if (reset && !yes) {
             err.println("prsidecar repair: nothing was changed: --reset discards the table; run again with --reset"
