@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code prsidecar check DISK|SIDECAR...}: validates sidecars and their journals without writing. */
-@Command(name = "check", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "check", header = "Validate sidecars and journals; report storage that makes locks host-local.", sortOptions = false, usageHelpAutoWidth = true,
         description = {"Validate each sidecar and its journal without writing: syntax, schema, format version,"
                 + " checksum, disk identity, and the journal's state (an interrupted update the daemon would finish,"
                 + " a torn journal, a journal without its sidecar...).",

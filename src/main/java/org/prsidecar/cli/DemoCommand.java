@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
  * with its own store), share one image and its sidecar in a temporary directory; a client
  * speaking QEMU's protocol drives a failover through their sockets.
  */
-@Command(name = "demo", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "demo", header = "A one-minute tour: two cluster nodes fail over on one shared disk.", sortOptions = false, usageHelpAutoWidth = true,
         description = {"A one-minute tour: in a temporary directory, start two daemons in this process (two cluster"
                 + " nodes, as on two hosts: each 'serve' with its own socket, --initiator and store), sharing one disk"
                 + " image and its sidecar. Drive them through the real socket protocol, as QEMU does: both nodes"

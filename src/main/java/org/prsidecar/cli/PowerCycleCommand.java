@@ -19,7 +19,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code prsidecar power-cycle DISK}: what an emulated power loss does to the table. */
-@Command(name = "power-cycle", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "power-cycle", header = "Apply an emulated power loss (the APTPL rule) to a disk's table.", sortOptions = false, usageHelpAutoWidth = true,
         description = {"Apply an emulated power loss and power-on to the disk's table (SPC reference 2.9): with"
                 + " APTPL on, the registrations and the reservation survive; with APTPL off, the table empties."
                 + " Either way the generation restarts at 0 and pending unit attentions are dropped.",

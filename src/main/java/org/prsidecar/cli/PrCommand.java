@@ -68,6 +68,13 @@ abstract class PrCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
             return runCommand();
+        } catch (ParameterException e) {
+            throw e; // a syntax error: picocli prints it with the usage and exits 1
+        } catch (Exception e) {
+            // 1 is sg_persist's syntax error: anything unexpected is "other"
+            spec.commandLine().getErr().println("prsidecar " + spec.name() + ": failed: " + e);
+            spec.commandLine().getErr().flush();
+            return ScsiExit.OTHER;
         }
     }
 

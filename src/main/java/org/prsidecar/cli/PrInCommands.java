@@ -75,7 +75,7 @@ final class PrInCommands {
         }
     }
 
-    @Command(name = "read-keys", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "read-keys", header = "PR IN READ KEYS as an initiator (sg_persist -k).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR IN READ KEYS as an initiator (sg_persist -k): the generation and every registered key.",
             exitCodeListHeading = "%nExit status (sg_persist's):%n",
@@ -108,7 +108,7 @@ final class PrInCommands {
         }
     }
 
-    @Command(name = "read-reservation", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "read-reservation", header = "PR IN READ RESERVATION as an initiator (sg_persist -r).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR IN READ RESERVATION as an initiator (sg_persist -r): the reservation, if any.",
             exitCodeListHeading = "%nExit status (sg_persist's):%n",
@@ -141,7 +141,7 @@ final class PrInCommands {
         }
     }
 
-    @Command(name = "read-full-status", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "read-full-status", header = "PR IN READ FULL STATUS as an initiator (sg_persist -s).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR IN READ FULL STATUS as an initiator (sg_persist -s): every registration with its"
                     + " initiator and holder mark.",
@@ -186,7 +186,7 @@ final class PrInCommands {
         }
     }
 
-    @Command(name = "report-capabilities", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "report-capabilities", header = "PR IN REPORT CAPABILITIES as an initiator (sg_persist -c).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR IN REPORT CAPABILITIES as an initiator (sg_persist -c).",
             exitCodeListHeading = "%nExit status (sg_persist's):%n",

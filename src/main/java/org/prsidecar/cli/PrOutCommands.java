@@ -75,7 +75,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "register", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "register", header = "PR OUT REGISTER as an initiator (sg_persist --out --register).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT REGISTER as an initiator: register key SARK (RK 0 when not registered yet), replace"
                     + " the key (RK = the current key), or unregister (SARK 0).",
@@ -114,7 +114,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "register-ignore", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "register-ignore", header = "PR OUT REGISTER AND IGNORE EXISTING KEY as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT REGISTER AND IGNORE EXISTING KEY as an initiator: register SARK whatever key it"
                     + " has (SARK 0 unregisters).",
@@ -146,7 +146,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "reserve", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "reserve", header = "PR OUT RESERVE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT RESERVE as an initiator: take the reservation of type TYPE with key RK.",
             exitCodeListHeading = "%nExit status (sg_persist's):%n",
@@ -180,7 +180,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "release", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "release", header = "PR OUT RELEASE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT RELEASE as an initiator: release the reservation it holds (TYPE must be the"
                     + " reservation's).",
@@ -215,7 +215,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "clear", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "clear", header = "PR OUT CLEAR as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT CLEAR as an initiator: release the reservation and remove every registration.",
             exitCodeListHeading = "%nExit status (sg_persist's):%n",
@@ -242,7 +242,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "preempt", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "preempt", header = "PR OUT PREEMPT as an initiator (a failover).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT PREEMPT as an initiator: remove the registrations with key SARK and, if their"
                     + " initiator holds the reservation, take it over with type TYPE (a cluster's failover).",
@@ -280,7 +280,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "preempt-abort", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "preempt-abort", header = "PR OUT PREEMPT AND ABORT as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT PREEMPT AND ABORT as an initiator: as preempt; the preempted initiators also get"
                     + " 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR (prsidecar sees no data commands to abort)."},
@@ -300,7 +300,7 @@ final class PrOutCommands {
         }
     }
 
-    @Command(name = "register-move", sortOptions = false, usageHelpAutoWidth = true,
+    @Command(name = "register-move", header = "PR OUT REGISTER AND MOVE as the reservation holder.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT REGISTER AND MOVE as the reservation holder: register SARK for the initiator"
                     + " --transport-id names and move the reservation to it.",

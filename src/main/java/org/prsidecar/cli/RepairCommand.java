@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code prsidecar repair DISK|SIDECAR}: an explicit, backed-up repair of one sidecar. */
-@Command(name = "repair", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "repair", header = "Repair a sidecar, explicitly, keeping backups.", sortOptions = false, usageHelpAutoWidth = true,
         description = {"Repair one sidecar, explicitly (the daemon never does this on its own). Works under the"
                 + " sidecar's exclusive lock and in place (the file is never replaced: other hosts lock it), writes"
                 + " durably (the journal first), and always keeps a copy of what it changes: SIDECAR.bak-<UTC time>"

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code prsidecar show DISK...}: a disk's reservation table, as every initiator's PR IN would see it. */
-@Command(name = "show", sortOptions = false, usageHelpAutoWidth = true,
+@Command(name = "show", header = "Show disks' reservation tables (like sg_persist -k -r -s).", sortOptions = false, usageHelpAutoWidth = true,
         description = {"Show the reservation table of each DISK: generation, APTPL, registrations (initiator,"
                 + " TransportID, key, ALL_TG_PT, holder), the reservation, pending unit attentions, last writer,"
                 + " revision and sidecar.",
