@@ -214,7 +214,7 @@ public final class SidecarRepair {
             case UNSUPPORTED_VERSION -> refuse(r, firstFinding(r, r.sidecar()));
             case OTHER_DISK -> refuse(r, firstFinding(r, r.sidecar()));
             case EDITED -> new Plan(Action.REFUSE, "the sidecar was edited by hand (its checksum does not match)."
-                    + " The table it holds is below. To keep it: --accept-edits. "
+                    + " To keep the table it holds: --accept-edits. "
                     + (usableJournal ? "To go back to the journal's revision " + r.journalRevision().getAsLong()
                             + ": --from-journal. " : "")
                     + "To start from an empty table: --reset --yes", r.document(), r);

@@ -100,7 +100,7 @@ class RepairCommandTest {
         Run r = run("repair", image.toString());
         assertEquals(1, r.status(), r.toString());
         assertTrue(r.out().contains("the table the edited sidecar holds:\n  generation 0x1, APTPL on"), r.out());
-        assertTrue(r.err().contains("To keep it: --accept-edits"), r.err());
+        assertTrue(r.err().contains("To keep the table it holds: --accept-edits"), r.err());
         assertEquals(before, ToolsHarness.snapshot(dir));
     }
 
