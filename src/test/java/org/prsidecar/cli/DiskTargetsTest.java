@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,6 +98,25 @@ class DiskTargetsTest {
         Files.delete(loose.resolveSibling("copy.json.journal"));
         ToolException e = assertThrows(ToolException.class, () -> targets().resolve(loose.toString()).disk());
         assertTrue(e.getMessage().contains("cannot tell which disk"), e.getMessage());
+    }
+
+    @Test
+    void aLoopDeviceIsItsBackingImage() throws Exception {
+        Assumptions.assumeTrue(org.prsidecar.posix.Credentials.euid() == 0,
+                "SKIPPED LOUDLY: attaching a loop device needs root");
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/losetup")) || Files.isExecutable(
+                Path.of("/sbin/losetup")), "SKIPPED LOUDLY: no losetup on this host");
+        Process attach = new ProcessBuilder("losetup", "-f", "--show", image.toString()).redirectErrorStream(true)
+                .start();
+        String device = new String(attach.getInputStream().readAllBytes()).strip();
+        Assumptions.assumeTrue(attach.waitFor() == 0 && device.startsWith("/dev/loop"),
+                "SKIPPED LOUDLY: cannot attach a loop device here: " + device);
+        try {
+            assertEquals(ToolsHarness.diskOf(image), targets().resolve(device).disk(),
+                    "the daemon identifies a loop device by its backing file, so the tools must too");
+        } finally {
+            new ProcessBuilder("losetup", "-d", device).inheritIO().start().waitFor();
+        }
     }
 
     @Test
