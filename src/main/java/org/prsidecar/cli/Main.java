@@ -16,7 +16,27 @@ import picocli.CommandLine.Command;
         usageHelpAutoWidth = true,
         description = {"SCSI-3 persistent reservations for clustered QEMU guests, emulated from a table"
                 + " shared through a sidecar file on the shared storage."},
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            ServeCommand.class,
+            ShowCommand.class,
+            PrOutCommands.Register.class,
+            PrOutCommands.RegisterIgnore.class,
+            PrOutCommands.Reserve.class,
+            PrOutCommands.Release.class,
+            PrOutCommands.Clear.class,
+            PrOutCommands.Preempt.class,
+            PrOutCommands.PreemptAbort.class,
+            PrOutCommands.RegisterMove.class,
+            PrInCommands.ReadKeys.class,
+            PrInCommands.ReadReservation.class,
+            PrInCommands.ReadFullStatus.class,
+            PrInCommands.ReportCapabilities.class,
+            CheckCommand.class,
+            RepairCommand.class,
+            PowerCycleCommand.class,
+            DemoCommand.class,
+            CommandLine.HelpCommand.class,
+        },
         footer = {"", "With options but no command, prsidecar runs 'serve' (qemu-pr-helper compatible).",
             "Documentation: docs/README.md"})
 public final class Main implements Runnable {
