@@ -300,9 +300,8 @@ final class DemoCommand implements Callable<Integer> {
         static Node start(String name, String initiator, Path dir, Path image)
                 throws IOException, FrameException, ConfigException {
             Path socket = dir.resolve(name + ".sock");
-            ServeSettings s = ServeSettings.resolve(new ServeSettings.Flags(socket, null, null, false, null, null,
-                    null, initiator, null, dir, null, null, null, null, null, null, null, null, null, null, null, null,
-                    0, false), ConfigFile.empty());
+            ServeSettings s = ServeSettings.resolve(ServeSettings.Flags.none().withSocket(socket)
+                    .withInitiator(initiator).withStorage(dir, List.of(), null), ConfigFile.empty());
             UnixServerSocket listening = UnixServerSocket.bind(socket, s.socketMode(), 64);
             // the host name in each node's writes is the node's: the sidecar shows which node wrote last
             SidecarStore store = new SidecarStore(new SidecarStore.Options(s.lockTimeout(), 8L << 20,

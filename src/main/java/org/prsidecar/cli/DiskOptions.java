@@ -36,9 +36,7 @@ final class DiskOptions {
     ServeSettings settings() throws ConfigException {
         ConfigFile file = config != null ? ConfigFile.read(config)
                 : Files.isRegularFile(ConfigFile.DEFAULT) ? ConfigFile.read(ConfigFile.DEFAULT) : ConfigFile.empty();
-        return ServeSettings.resolve(new ServeSettings.Flags(null, null, null, false, null, null, null, null, null,
-                sidecarDir, null, null, disks, lockTimeout, null, null, null, null, null, null, null, null, 0, false),
-                file);
+        return ServeSettings.resolve(ServeSettings.Flags.none().withStorage(sidecarDir, disks, lockTimeout), file);
     }
 
     int verbosity() {

@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.prsidecar.helper.DiskResolver;
 import org.prsidecar.posix.Errno;
@@ -132,7 +129,7 @@ final class DiskTargets {
     private Optional<String> locationId(Path sidecar) {
         for (DiskResolver.Mapping m : settings.disks()) {
             Path configured = m.sidecar().map(s -> s.toAbsolutePath().normalize())
-                    .orElse(settings.sidecarDir().resolve(fileName(m.id())));
+                    .orElse(settings.sidecarDir().resolve(DiskResolver.fileName(m.id())));
             if (configured.equals(sidecar)) {
                 return Optional.of(m.id());
             }
@@ -178,29 +175,5 @@ final class DiskTargets {
             }
             throw new ToolException(argument + ": cannot look at it: " + e.getMessage());
         }
-    }
-
-    /**
-     * The sidecar file name the daemon gives a disk id in the sidecar directory: the same
-     * rule as DiskResolver's (safe characters kept, a hash added if any had to go). Kept in
-     * step with it by DiskTargetsTest.
-     */
-    static String fileName(String id) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < id.length() && b.length() < 160; i++) {
-            char c = id.charAt(i);
-            b.append((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.'
-                    || c == '-' || c == '_' ? c : '_');
-        }
-        String s = b.toString();
-        if (!s.equals(id)) {
-            try {
-                byte[] h = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-                s = s + "-" + HexFormat.of().formatHex(h, 0, 4);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-            }
-        }
-        return s + ".json";
     }
 }

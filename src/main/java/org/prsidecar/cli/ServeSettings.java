@@ -53,6 +53,30 @@ public record ServeSettings(Optional<Path> socket, int socketMode, Optional<Path
             String shutdownGrace,
             Integer maxConnections, Integer maxRegistrations, Integer cacheMegabytes, String allowUids,
             String allowGids, Path logFile, int verbose, boolean quiet) {
+
+        /** No flag given: everything from the configuration file or the defaults. */
+        public static Flags none() {
+            return new Flags(null, null, null, false, null, null, null, null, null, null, null, null, List.of(), null,
+                    null, null, null, null, null, null, null, null, null, 0, false);
+        }
+
+        public Flags withSocket(Path p) {
+            return new Flags(p, socketMode, pidFile, daemon, user, group, identity, initiator, iqnPrefix, sidecarDir,
+                    sidecarMode, otherDisks, disks, lockTimeout, commandTimeout, frameTimeout, shutdownGrace,
+                    maxConnections, maxRegistrations, cacheMegabytes, allowUids, allowGids, logFile, verbose, quiet);
+        }
+
+        public Flags withInitiator(String name) {
+            return new Flags(socket, socketMode, pidFile, daemon, user, group, identity, name, iqnPrefix, sidecarDir,
+                    sidecarMode, otherDisks, disks, lockTimeout, commandTimeout, frameTimeout, shutdownGrace,
+                    maxConnections, maxRegistrations, cacheMegabytes, allowUids, allowGids, logFile, verbose, quiet);
+        }
+
+        public Flags withStorage(Path dir, List<String> diskMappings, String lock) {
+            return new Flags(socket, socketMode, pidFile, daemon, user, group, identity, initiator, iqnPrefix, dir,
+                    sidecarMode, otherDisks, diskMappings, lock, commandTimeout, frameTimeout, shutdownGrace,
+                    maxConnections, maxRegistrations, cacheMegabytes, allowUids, allowGids, logFile, verbose, quiet);
+        }
     }
 
     public static ServeSettings resolve(Flags f, ConfigFile c) throws ConfigException {

@@ -218,7 +218,7 @@ public final class DiskResolver {
     }
 
     /** A sidecar file name for a disk id: safe characters kept, a hash added if any had to go. */
-    static String fileName(String id) {
+    public static String fileName(String id) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < id.length() && b.length() < 160; i++) {
             char c = id.charAt(i);

@@ -164,8 +164,6 @@ public final class SidecarCheck {
     }
 
     private static final ObjectMapper LENIENT = new ObjectMapper();
-    private static final Pattern SUMS_TO = Pattern.compile("the content sums to (crc32c:[0-9a-f]{8})");
-    private static final String PLACEHOLDER_CHECKSUM = "crc32c:00000000";
 
     /** What a journal's name adds to its sidecar's. */
     public static final String JOURNAL_SUFFIX = SidecarJournal.SUFFIX;
@@ -441,8 +439,7 @@ public final class SidecarCheck {
         try {
             doc = SidecarFormat.decode(bytes, null);
         } catch (SidecarFormatException e) {
-            // the checksum is compared last: a checksum failure means everything else is valid
-            Optional<SidecarDocument> sealed = resealed((ObjectNode) root, e.getMessage());
+            Optional<SidecarDocument> sealed = contentIgnoringChecksum(bytes);
             if (sealed.isEmpty()) {
                 return new Classified(SidecarState.INVALID, Optional.empty(), "it is not a valid table: "
                         + e.getMessage());
@@ -465,34 +462,10 @@ public final class SidecarCheck {
         return new Classified(SidecarState.VALID, Optional.of(doc), "");
     }
 
-    /**
-     * The document a sidecar holds when everything but its checksum is valid: the strict
-     * decoder failed on the checksum alone (it checks it last), so the checksum is replaced by
-     * the one the content sums to and the result must pass the strict decoder again. Empty if
-     * the failure was about anything else.
-     */
-    static Optional<SidecarDocument> resealed(ObjectNode root, String failure) {
-        String f = String.valueOf(failure);
-        ObjectNode copy = root.deepCopy();
-        Matcher m = SUMS_TO.matcher(f);
-        if (!m.find()) {
-            if (!f.startsWith("checksum: ")) {
-                return Optional.empty(); // something besides the checksum is wrong
-            }
-            // no checksum, or not a string: learn the right one from a placeholder
-            copy.put("checksum", PLACEHOLDER_CHECKSUM);
-            try {
-                return Optional.of(SidecarFormat.decode(bytesOf(copy), null));
-            } catch (SidecarFormatException e) {
-                m = SUMS_TO.matcher(String.valueOf(e.getMessage()));
-                if (!m.find()) {
-                    return Optional.empty();
-                }
-            }
-        }
-        copy.put("checksum", m.group(1));
+    /** The document a sidecar holds when everything but its checksum is valid; empty otherwise. */
+    static Optional<SidecarDocument> contentIgnoringChecksum(byte[] bytes) {
         try {
-            return Optional.of(SidecarFormat.decode(bytesOf(copy), null));
+            return Optional.of(SidecarFormat.decodeIgnoringChecksum(bytes, null));
         } catch (SidecarFormatException e) {
             return Optional.empty();
         }
@@ -500,11 +473,7 @@ public final class SidecarCheck {
 
     /** The checksum field a document is sealed with. */
     static String checksumOf(SidecarDocument doc) {
-        try {
-            return LENIENT.readTree(SidecarFormat.encode(doc)).get("checksum").asText();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read back an encoded sidecar", e);
-        }
+        return SidecarFormat.checksumOf(doc);
     }
 
     private static byte[] bytesOf(ObjectNode n) {

@@ -74,7 +74,7 @@ class DiskTargetsTest {
         try (PosixFile f = PosixFile.open(image, OpenMode.READ_ONLY, 0)) {
             Disk expected = ((DiskResolver.Emulate) daemon.resolve(f.fd())).disk();
             assertEquals(expected, byImage.disk());
-            assertEquals(expected.sidecar(), sidecars.resolve(DiskTargets.fileName(id)));
+            assertEquals(expected.sidecar(), sidecars.resolve(org.prsidecar.helper.DiskResolver.fileName(id)));
         }
         DiskTargets.Target bySidecar = targets(id + "=" + image).resolve(byImage.sidecar().toString());
         assertEquals(Optional.of(id), bySidecar.expectedId(), "a sidecar not written yet is known by its location");
