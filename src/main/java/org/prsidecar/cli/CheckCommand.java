@@ -11,6 +11,7 @@ import org.prsidecar.reservation.ReservationTable;
 import org.prsidecar.store.SidecarCheck;
 import org.prsidecar.store.SidecarDocument;
 import org.prsidecar.store.SidecarStore;
+import org.prsidecar.store.StorageCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

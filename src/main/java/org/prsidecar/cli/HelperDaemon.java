@@ -15,11 +15,12 @@ import org.prsidecar.helper.IdentityResolver;
 import org.prsidecar.helper.ProcessTable;
 import org.prsidecar.helper.RequestHandler;
 import org.prsidecar.posix.Credentials;
-import org.prsidecar.posix.FileSystemType;
 import org.prsidecar.posix.PosixPlatform;
 import org.prsidecar.posix.UnixServerSocket;
 import org.prsidecar.reservation.PersistentReservations;
+import org.prsidecar.store.SidecarCheck;
 import org.prsidecar.store.SidecarStore;
+import org.prsidecar.store.StorageCheck;
 
 /**
  * The {@code serve} process: binds (or inherits) the socket, writes the pidfile, drops
@@ -125,17 +126,15 @@ final class HelperDaemon {
             }
             Files.createDirectories(dir);
         }
-        try {
-            FileSystemType fs = FileSystemType.of(dir);
-            if (!fs.isNetworkOrCluster()) {
-                LOG.log(Level.WARNING, "sidecar-dir " + dir + " is on " + fs.name() + ", a host-local file system:"
-                        + " reservations of WWID-identified disks are seen only by helpers on this host. Put"
-                        + " sidecar-dir on the shared storage (NFS, GFS2, CephFS) for a cluster. Image and loop"
-                        + " disks keep their sidecar beside the image.");
-            }
-        } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot tell the file system of " + dir + ": " + e.getMessage());
+        logStorage(StorageCheck.check(dir), "sidecar-dir");
+    }
+
+    /** The storage's findings at start: anything that makes locks host-local is worth a warning. */
+    static void logStorage(StorageCheck.Result r, String what) {
+        for (SidecarCheck.Finding f : r.findings()) {
+            LOG.log(Level.WARNING, what + " " + f.file() + ": " + f.message());
         }
+        r.ok().ifPresent(ok -> LOG.log(Level.INFO, what + ": " + ok));
     }
 
     private void dropPrivileges() throws ConfigException, IOException {

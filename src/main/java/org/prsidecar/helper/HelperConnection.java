@@ -3,11 +3,16 @@ package org.prsidecar.helper;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.prsidecar.posix.FileStat;
 import org.prsidecar.posix.UnixConnection;
+import org.prsidecar.store.SidecarCheck;
+import org.prsidecar.store.StorageCheck;
 
 /**
  * One QEMU connection: the handshake, then requests strictly in order, each answered before
@@ -35,6 +40,8 @@ final class HelperConnection implements Runnable {
             return size() > RESOLVED_DISKS;
         }
     };
+
+    private static final Set<Path> CHECKED_DIRECTORIES = ConcurrentHashMap.newKeySet();
 
     private final Object state = new Object();
     private boolean busy;
@@ -125,10 +132,25 @@ final class HelperConnection implements Runnable {
             if (r instanceof DiskResolver.Emulate e) {
                 LOG.log(Level.INFO, "initiator " + who.initiator() + ": disk " + e.disk().id() + " is " + e.how()
                         + ", sidecar " + e.disk().sidecar());
+                checkStorageOnce(e.disk().sidecar().getParent());
             }
             resolved.put(key, r);
         }
         return r;
+    }
+
+    /**
+     * Whether the storage under a sidecar shares its locks across hosts (NFS nolock or
+     * local_lock, GFS2 localflocks, FUSE, a local disk), once per directory and process.
+     */
+    private static void checkStorageOnce(Path dir) {
+        if (dir != null && CHECKED_DIRECTORIES.add(dir)) {
+            StorageCheck.Result r = StorageCheck.check(dir);
+            for (SidecarCheck.Finding f : r.findings()) {
+                LOG.log(f.severity() == SidecarCheck.Severity.NOTE ? Level.INFO : Level.WARNING,
+                        "sidecars in " + f.file() + ": " + f.message());
+            }
+        }
     }
 
     /** The first byte of a frame arrived: the rest must follow within the frame timeout. */

@@ -3,56 +3,91 @@ package org.prsidecar.posix;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
-/** Reads /proc/self/mountinfo without native code (usable when JNA does not load). */
-final class MountInfo {
+/** /proc/self/mountinfo, read without native code (usable when JNA does not load). */
+public final class MountInfo {
+
+    /**
+     * One mount: where, what file system type ({@code nfs4}, {@code fuse.glusterfs}...),
+     * from which source, its per-mount and its super-block options ({@code local_lock=none}).
+     */
+    public record Mount(String device, String mountPoint, String fsType, String source, List<String> mountOptions,
+            List<String> superOptions) {
+
+        public boolean has(String option) {
+            return mountOptions.contains(option) || superOptions.contains(option);
+        }
+
+        /** The value of {@code key=value} in the super or per-mount options. */
+        public Optional<String> value(String key) {
+            String prefix = key + "=";
+            return superOptions.stream().filter(o -> o.startsWith(prefix)).findFirst()
+                    .or(() -> mountOptions.stream().filter(o -> o.startsWith(prefix)).findFirst())
+                    .map(o -> o.substring(prefix.length()));
+        }
+    }
+
     private MountInfo() {
+    }
+
+    /** This process's mounts; empty if /proc cannot be read. */
+    public static List<Mount> read() {
+        try {
+            return parse(Files.readString(Path.of("/proc/self/mountinfo")));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    /** Parses mountinfo text: optional fields end with a lone "-", then type, source, super options. */
+    public static List<Mount> parse(String mountinfo) {
+        List<Mount> out = new ArrayList<>();
+        for (String line : mountinfo.split("\n")) {
+            String[] f = line.split(" ");
+            int dash = Arrays.asList(f).indexOf("-");
+            if (f.length < 7 || dash < 6) {
+                continue;
+            }
+            String fsType = dash + 1 < f.length ? unescape(f[dash + 1]) : "";
+            String source = dash + 2 < f.length ? unescape(f[dash + 2]) : "";
+            String superOptions = dash + 3 < f.length ? f[dash + 3] : "";
+            out.add(new Mount(f[2], unescape(f[4]), fsType, source, List.of(f[5].split(",")),
+                    List.of(superOptions.split(","))));
+        }
+        return out;
+    }
+
+    /** The mount a real, absolute path is on: the longest mount point above it, the last of equals. */
+    public static Optional<Mount> of(Path realPath, List<Mount> mounts) {
+        Mount best = null;
+        int bestLength = -1;
+        for (Mount m : mounts) {
+            Path mp = Path.of(m.mountPoint());
+            if (realPath.startsWith(mp) && mp.getNameCount() >= bestLength) {
+                best = m;
+                bestLength = mp.getNameCount();
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     /** Whether the mount holding {@code dir} (or its nearest existing parent) is noexec. */
     static boolean isNoexec(Path dir) {
-        String options = optionsOf(dir);
-        if (options == null) {
-            return false;
-        }
-        for (String o : options.split(",")) {
-            if (o.equals("noexec")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The per-mount options of the mount holding {@code dir}, or null if unknown. */
-    static String optionsOf(Path dir) {
         Path p = dir.toAbsolutePath().normalize();
         while (p != null && !Files.exists(p)) {
             p = p.getParent();
         }
         if (p == null) {
-            return null;
+            return false;
         }
         try {
-            p = p.toRealPath();
-            String best = null;
-            int bestLength = -1;
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length < 6) {
-                    continue;
-                }
-                Path mountPoint = Path.of(unescape(f[4]));
-                int length = mountPoint.getNameCount();
-                // the last (most recent) of equally long mount points is the visible one
-                if (p.startsWith(mountPoint) && length >= bestLength) {
-                    best = f[5];
-                    bestLength = length;
-                }
-            }
-            return best;
+            return of(p.toRealPath(), read()).map(m -> m.mountOptions().contains("noexec")).orElse(false);
         } catch (IOException | RuntimeException e) {
-            return null;
+            return false;
         }
     }
 
@@ -62,24 +97,7 @@ final class MountInfo {
      */
     static String fsTypeOf(int major, int minor) {
         String device = major + ":" + minor;
-        try {
-            List<String> lines = Files.readAllLines(Path.of("/proc/self/mountinfo"));
-            for (String line : lines) {
-                String[] f = line.split(" ");
-                if (f.length < 7 || !f[2].equals(device)) {
-                    continue;
-                }
-                // optional fields end with a lone "-", then fstype, source, super options
-                for (int i = 6; i + 1 < f.length; i++) {
-                    if (f[i].equals("-")) {
-                        return unescape(f[i + 1]);
-                    }
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-        return null;
+        return read().stream().filter(m -> m.device().equals(device)).map(Mount::fsType).findFirst().orElse(null);
     }
 
     /** Undoes the octal escapes of mountinfo ({@code \040} for a space, ...). */

@@ -1,14 +1,14 @@
-package org.prsidecar.cli;
+package org.prsidecar.store;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.prsidecar.posix.FileSystemType;
+import org.prsidecar.posix.MountInfo;
+import org.prsidecar.posix.MountInfo.Mount;
 import org.prsidecar.posix.PosixException;
 import org.prsidecar.store.SidecarCheck.Finding;
 import org.prsidecar.store.SidecarCheck.Severity;
@@ -19,64 +19,17 @@ import org.prsidecar.store.SidecarCheck.Severity;
  * {@code nolock} and {@code local_lock=posix|all}, GFS2 {@code localflocks}. A local file
  * system is fine for one host (a note); a FUSE file system has unknown lock semantics.
  */
-final class StorageCheck {
-
-    /** One line of /proc/self/mountinfo. */
-    record Mount(String mountPoint, String fsType, String source, List<String> mountOptions,
-            List<String> superOptions) {
-
-        boolean has(String option) {
-            return mountOptions.contains(option) || superOptions.contains(option);
-        }
-
-        Optional<String> value(String key) {
-            String prefix = key + "=";
-            return superOptions.stream().filter(o -> o.startsWith(prefix)).findFirst()
-                    .or(() -> mountOptions.stream().filter(o -> o.startsWith(prefix)).findFirst())
-                    .map(o -> o.substring(prefix.length()));
-        }
-    }
+public final class StorageCheck {
 
     /** What a check of one directory found: problems and notes, and a one-line summary if all is well. */
-    record Result(List<Finding> findings, Optional<String> ok) {
+    public record Result(List<Finding> findings, Optional<String> ok) {
     }
 
     private StorageCheck() {
     }
 
-    static List<Mount> parse(String mountinfo) {
-        List<Mount> out = new ArrayList<>();
-        for (String line : mountinfo.split("\n")) {
-            String[] f = line.split(" ");
-            int dash = Arrays.asList(f).indexOf("-");
-            if (f.length < 7 || dash < 6) {
-                continue;
-            }
-            String fsType = dash + 1 < f.length ? f[dash + 1] : "";
-            String source = dash + 2 < f.length ? unescape(f[dash + 2]) : "";
-            String superOptions = dash + 3 < f.length ? f[dash + 3] : "";
-            out.add(new Mount(unescape(f[4]), fsType, source, List.of(f[5].split(",")),
-                    List.of(superOptions.split(","))));
-        }
-        return out;
-    }
-
-    /** The mount a (real, absolute) path is on: the longest mount point above it, the last of equals. */
-    static Optional<Mount> mountOf(Path realPath, List<Mount> mounts) {
-        Mount best = null;
-        int bestLength = -1;
-        for (Mount m : mounts) {
-            Path mp = Path.of(m.mountPoint());
-            if (realPath.startsWith(mp) && mp.getNameCount() >= bestLength) {
-                best = m;
-                bestLength = mp.getNameCount();
-            }
-        }
-        return Optional.ofNullable(best);
-    }
-
     /** Checks the directory a sidecar lives in, on this host. */
-    static Result check(Path dir) {
+    public static Result check(Path dir) {
         Path real;
         try {
             real = dir.toRealPath();
@@ -92,17 +45,11 @@ final class StorageCheck {
             return new Result(List.of(new Finding(Severity.WARNING, dir, "cannot tell its file system: "
                     + e.getMessage())), Optional.empty());
         }
-        List<Mount> mounts;
-        try {
-            mounts = parse(Files.readString(Path.of("/proc/self/mountinfo")));
-        } catch (IOException e) {
-            mounts = List.of();
-        }
-        return check(dir, fs, mountOf(real, mounts));
+        return check(dir, fs, MountInfo.of(real, MountInfo.read()));
     }
 
     /** The rules, given what the host says: pure, for tests. */
-    static Result check(Path dir, FileSystemType fs, Optional<Mount> mount) {
+    public static Result check(Path dir, FileSystemType fs, Optional<Mount> mount) {
         List<Finding> out = new ArrayList<>();
         String type = mount.map(Mount::fsType).orElse(fs.name()).toLowerCase(Locale.ROOT);
         String on = "on " + fs.name() + mount.map(m -> " (" + m.source() + " at " + m.mountPoint() + ")").orElse("");
@@ -137,36 +84,5 @@ final class StorageCheck {
         Optional<String> ok = out.isEmpty() ? Optional.of(on + ": its locks are shared by every host that mounts"
                 + " it") : Optional.empty();
         return new Result(out, ok);
-    }
-
-    /** Undoes mountinfo's octal escapes ({@code \040} for a space). */
-    static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && isOctal(s, i + 1)) {
-                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
-    }
-
-    private static boolean isOctal(String s, int from) {
-        if (from + 3 > s.length()) {
-            return false;
-        }
-        for (int i = from; i < from + 3; i++) {
-            char c = s.charAt(i);
-            if (c < '0' || c > '7') {
-                return false;
-            }
-        }
-        return true;
     }
 }

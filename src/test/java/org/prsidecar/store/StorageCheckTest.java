@@ -1,4 +1,4 @@
-package org.prsidecar.cli;
+package org.prsidecar.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.prsidecar.posix.FileSystemType;
+import org.prsidecar.posix.MountInfo;
 import org.prsidecar.store.SidecarCheck.Finding;
 import org.prsidecar.store.SidecarCheck.Severity;
 
@@ -27,8 +28,8 @@ class StorageCheckTest {
     private static final Path DIR = Path.of("/some/dir");
 
     static StorageCheck.Result check(String path, FileSystemType fs) {
-        List<StorageCheck.Mount> mounts = StorageCheck.parse(MOUNTINFO);
-        return StorageCheck.check(DIR, fs, StorageCheck.mountOf(Path.of(path), mounts));
+        List<MountInfo.Mount> mounts = MountInfo.parse(MOUNTINFO);
+        return StorageCheck.check(DIR, fs, MountInfo.of(Path.of(path), mounts));
     }
 
     static boolean warns(StorageCheck.Result r, String text) {
@@ -37,17 +38,17 @@ class StorageCheckTest {
 
     @Test
     void mountinfoIsParsedWithOptionalFieldsAndEscapes() {
-        List<StorageCheck.Mount> m = StorageCheck.parse(MOUNTINFO);
+        List<MountInfo.Mount> m = MountInfo.parse(MOUNTINFO);
         assertEquals(7, m.size());
         assertEquals("/mnt/nfs3", m.get(1).mountPoint());
         assertEquals("nfs", m.get(1).fsType());
         assertEquals("filer:/vol", m.get(1).source());
         assertEquals(Optional.of("all"), m.get(1).value("local_lock"));
         assertEquals("/mnt/my share", m.get(5).mountPoint());
-        assertEquals("/mnt/nfs4/nested", StorageCheck.mountOf(Path.of("/mnt/nfs4/nested/a"), m).orElseThrow()
+        assertEquals("/mnt/nfs4/nested", MountInfo.of(Path.of("/mnt/nfs4/nested/a"), m).orElseThrow()
                 .mountPoint());
-        assertEquals("/mnt/nfs4", StorageCheck.mountOf(Path.of("/mnt/nfs4/nest"), m).orElseThrow().mountPoint());
-        assertEquals("/", StorageCheck.mountOf(Path.of("/mnt/nfs"), m).orElseThrow().mountPoint());
+        assertEquals("/mnt/nfs4", MountInfo.of(Path.of("/mnt/nfs4/nest"), m).orElseThrow().mountPoint());
+        assertEquals("/", MountInfo.of(Path.of("/mnt/nfs"), m).orElseThrow().mountPoint());
     }
 
     @Test
