@@ -168,8 +168,14 @@ public final class SidecarStore implements TableStore {
     public Optional<SidecarDocument> readDocument(Disk disk) throws StoreException {
         Path path = disk.sidecar();
         if (!exists(disk, path)) {
-            requireNoOrphanJournal(disk);
-            return Optional.empty();
+            // the sidecar is created before its journal: checked in this order, a journal
+            // without a sidecar is one whose sidecar was removed, not one being created
+            if (exists(disk, journalPath(path)) && !exists(disk, path)) {
+                throw orphanJournal(disk);
+            }
+            if (!exists(disk, path)) {
+                return Optional.empty();
+            }
         }
         LockedFile lf;
         try {
@@ -236,10 +242,8 @@ public final class SidecarStore implements TableStore {
 
     private <R> Updated<R> update(Disk disk, TableUpdate<R> update, boolean recoveryOnly) throws StoreException {
         Path path = disk.sidecar();
+        // a removed sidecar whose journal remains is refused under the lock (requireNoAppliedJournal)
         boolean created = !exists(disk, path);
-        if (created) {
-            requireNoOrphanJournal(disk);
-        }
         if (created && recoveryOnly) {
             return new Updated<>(ReservationTable.empty(), null, Optional.empty());
         }
@@ -458,12 +462,9 @@ public final class SidecarStore implements TableStore {
     }
 
     /** A journal whose sidecar is gone: someone removed the sidecar; starting afresh would lose the table. */
-    private void requireNoOrphanJournal(Disk disk) throws StoreException {
-        Path journal = journalPath(disk.sidecar());
-        if (exists(disk, journal)) {
-            throw invalid(disk, null, "the sidecar is missing but its journal " + journal + " exists: restore the"
-                    + " sidecar from a backup, or remove the journal to start from an empty table");
-        }
+    private StoreException orphanJournal(Disk disk) {
+        return invalid(disk, null, "the sidecar is missing but its journal " + journalPath(disk.sidecar())
+                + " exists: restore the sidecar from a backup, or remove the journal to start from an empty table");
     }
 
     private void requireNoAppliedJournal(Disk disk, Optional<SidecarJournal.Entry> journal) throws StoreException {
