@@ -173,6 +173,21 @@ final class HelperTestSupport {
         }
     }
 
+    /** How many fds of this process refer to {@code file}. */
+    static long fdsOn(Path file) {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return s.filter(p -> {
+                try {
+                    return Files.readSymbolicLink(p).equals(file);
+                } catch (IOException e) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new AssertionError("cannot list /proc/self/fd", e);
+        }
+    }
+
     /** The fds open now that were not in {@code before} and point at files or sockets of ours. */
     static List<String> newFds(Set<Integer> before) {
         List<String> out = new ArrayList<>();
