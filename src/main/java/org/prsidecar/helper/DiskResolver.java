@@ -117,6 +117,10 @@ public final class DiskResolver {
             String id = f.wwid().get();
             return new Emulate(new Disk(id, sidecarDir.resolve(fileName(id))), f.describe() + ", WWID " + id);
         }
+        if (f.stat().isRegularFile()) {
+            return new Refuse(f.describe() + " has been deleted or replaced since QEMU opened it, so no path is"
+                    + " shared by every host; map it to a disk in the configuration");
+        }
         return new Refuse(f.describe() + " has no WWID and is not a file or loop device, so no identity is shared"
                 + " by every host; map it to a disk in the configuration");
     }
@@ -134,7 +138,8 @@ public final class DiskResolver {
         FileStat st = FileStat.of(fd);
         Path path = Fd.readLink(fd);
         if (st.isRegularFile()) {
-            return new Facts(path, st, Optional.of(path), Optional.empty());
+            // unlinked (deleted, or replaced by a rename): its old path names nothing every host shares
+            return new Facts(path, st, st.links() == 0 ? Optional.empty() : Optional.of(path), Optional.empty());
         }
         if (!st.isBlockDevice() && !st.isCharacterDevice()) {
             return new Facts(path, st, Optional.empty(), Optional.empty());

@@ -101,6 +101,16 @@ class DiskResolverTest {
     }
 
     @Test
+    void deletedImageFileIsRefusedNotGivenASidecarNamedDeleted() throws Exception {
+        Path img = image("gone.img");
+        int fd = open(img);
+        Files.delete(img);
+        String why = refused(emulating().resolve(fd));
+        assertTrue(why.contains("gone.img"), why);
+        assertTrue(!Files.exists(tmp.resolve("gone.img (deleted).prsidecar.json")));
+    }
+
+    @Test
     void loopDeviceIsItsBackingFile() throws Exception {
         sys("loop/backing_file", "/mnt/nfs/cluster/quorum.img\n");
         sys("device/wwid", "naa.600140500000000000000000000000aa\n"); // backing file wins over anything else
