@@ -111,6 +111,20 @@ class DiskResolverTest {
     }
 
     @Test
+    void imagePathThatCannotBeADiskIdIsRefusedNotThrown() throws Exception {
+        Path newline = image("two\nlines.img");
+        String why = refused(emulating().resolve(open(newline)));
+        assertTrue(why.contains("lines.img"), why);
+        Path deep = tmp;
+        for (int i = 0; i < 3; i++) {
+            deep = Files.createDirectories(deep.resolve("d".repeat(200)));
+        }
+        Path longImg = deep.resolve("long.img");
+        Files.write(longImg, new byte[512]);
+        refused(emulating().resolve(open(longImg)));
+    }
+
+    @Test
     void loopDeviceIsItsBackingFile() throws Exception {
         sys("loop/backing_file", "/mnt/nfs/cluster/quorum.img\n");
         sys("device/wwid", "naa.600140500000000000000000000000aa\n"); // backing file wins over anything else
