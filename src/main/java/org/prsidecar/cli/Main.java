@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         usageHelpAutoWidth = true,
         description = {"SCSI-3 persistent reservations for clustered QEMU guests, emulated from a table"
                 + " shared through a sidecar file on the shared storage."},
-        subcommands = {ServeCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "With options but no command, prsidecar runs 'serve' (qemu-pr-helper compatible).",
             "Documentation: docs/README.md"})
 public final class Main implements Runnable {
