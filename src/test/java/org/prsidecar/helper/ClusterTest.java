@@ -120,7 +120,7 @@ class ClusterTest {
         for (int i = 0; i < 3; i++) {
             Guest g = nodes.get(i);
             long key = 0x100 + i;
-            tries.add(CompletableFuture.supplyAsync(() -> {
+            tries.add(HelperTestSupport.async(() -> {
                 try {
                     return g.reserve(key, ReservationType.EXCLUSIVE_ACCESS).result();
                 } catch (Exception e) {
@@ -158,7 +158,7 @@ class ClusterTest {
         // the old connection is gone: the command fails, as QEMU's does (CHECK CONDITION to the guest)
         assertThrows(Exception.class, () -> n1.readKeys());
 
-        CompletableFuture<Daemon> restarted = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Daemon> restarted = HelperTestSupport.async(() -> {
             try {
                 Thread.sleep(1500); // the service manager takes its time
                 return Daemon.fixed(h1.socket, NODE1, dir);

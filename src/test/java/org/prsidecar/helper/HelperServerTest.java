@@ -417,7 +417,7 @@ class HelperServerTest {
         Path sidecar = dir.resolve("shared.img.prsidecar.json");
         try (LockedFile held = FileLocks.system().open(sidecar, OpenMode.READ_WRITE, 0, LockKind.EXCLUSIVE,
                 Duration.ofSeconds(5)); PosixFile otherDisk = PosixFile.open(other, OpenMode.READ_WRITE, 0)) {
-            CompletableFuture<HelperResponse> blocked = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<HelperResponse> blocked = HelperTestSupport.async(() -> {
                 try {
                     return a.register(0xA1, 0xA2);
                 } catch (Exception e) {
@@ -493,9 +493,9 @@ class HelperServerTest {
         LockedFile held = FileLocks.system().open(sidecar, OpenMode.READ_WRITE, 0, LockKind.EXCLUSIVE,
                 Duration.ofSeconds(5));
         CompletableFuture<HelperResponse> inFlight;
-        CompletableFuture<Void> stopping;
+        CompletableFuture<Object> stopping;
         try {
-            inFlight = CompletableFuture.supplyAsync(() -> {
+            inFlight = HelperTestSupport.async(() -> {
                 try {
                     return g.reserve(0xA1, WE);
                 } catch (Exception e) {
@@ -503,7 +503,10 @@ class HelperServerTest {
                 }
             });
             Thread.sleep(300); // the RESERVE is waiting for the lock
-            stopping = CompletableFuture.runAsync(() -> daemon.server.stop(Duration.ofSeconds(10)));
+            stopping = HelperTestSupport.async(() -> {
+                daemon.server.stop(Duration.ofSeconds(10));
+                return null;
+            });
             HelperTestSupport.await("the socket is removed at once", Duration.ofSeconds(5),
                     () -> !Files.exists(socket));
             assertClosedWithoutAnswer(idle.client().connection());

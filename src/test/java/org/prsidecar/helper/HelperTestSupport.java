@@ -161,6 +161,24 @@ final class HelperTestSupport {
         throw new AssertionError("QEMU would give up: no helper on " + socket + " after 5 attempts", last);
     }
 
+    /**
+     * Runs {@code task} on a thread of its own. (The common pool has one thread on a 2-CPU
+     * machine: tasks that block would run one after the other, not at the same time.)
+     */
+    static <T> java.util.concurrent.CompletableFuture<T> async(java.util.concurrent.Callable<T> task) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        }, "test-async");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
     // ------------------------------------------------------------------ fds
 
     static Set<Integer> openFds() {
