@@ -95,12 +95,28 @@ class ServeProcessTest {
                 pidFile.toString()), common().toArray(String[]::new)).toArray(String[]::new))
                 .awaitReady(Duration.ofSeconds(60));
         assertEquals(Long.toString(p.process.pid()), Files.readString(pidFile).strip(), "the pidfile names us");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)), "socket mode 0600");
         assertGood(guest(socket).register(0, 0xA), "REGISTER");
         p.terminate();
         assertEquals(0, p.waitFor(Duration.ofSeconds(30)), p.log());
         assertFalse(Files.exists(socket), "socket removed");
         assertFalse(Files.exists(pidFile), "pidfile removed");
         assertTrue(p.log().contains("stopped"), p.log());
+    }
+
+    @Test
+    void sigintAndSighupStopCleanlyToo() throws Exception {
+        for (String signal : new String[] {"INT", "HUP"}) {
+            Path sock = dir.resolve(signal + ".sock");
+            ServeProcess p = serve(signal + ".log", concat(List.of("serve", "-k", sock.toString(), "--socket-mode",
+                    "0660"), common().toArray(String[]::new)).toArray(String[]::new)).awaitReady(Duration.ofSeconds(60));
+            assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS)));
+            assertEquals(0, run("kill", "-" + signal, Long.toString(p.process.pid())));
+            assertEquals(0, p.waitFor(Duration.ofSeconds(30)), signal + ": " + p.log());
+            assertFalse(Files.exists(sock), signal + ": socket removed");
+        }
     }
 
     @Test
