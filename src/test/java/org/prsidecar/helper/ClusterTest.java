@@ -140,6 +140,80 @@ class ClusterTest {
     }
 
     /**
+     * Two hosts that mount the shared storage at different paths. An image's automatic
+     * identity is its path ("file:" + path), which the sidecar records: the second host finds
+     * a sidecar that "belongs to" another disk, refuses it (MANUAL INTERVENTION REQUIRED) and
+     * never overwrites it. A configured mapping on each host (same id, each its own path)
+     * is the way to share the table. A bind mount gives this machine the second path.
+     */
+    @Test
+    void hostsMountingTheShareAtDifferentPathsNeedAMapping() throws Exception {
+        if (org.prsidecar.posix.Credentials.euid() != 0) {
+            org.junit.jupiter.api.Assertions.fail("this test bind-mounts a directory: run the tests as root");
+        }
+        Path share = Files.createDirectories(dir.resolve("share"));
+        Path img = share.resolve("quorum.img");
+        Files.write(img, new byte[4096]);
+        Path otherMount = Files.createDirectories(dir.resolve("other-mount"));
+        run("mount", "--bind", share.toString(), otherMount.toString());
+        try {
+            Daemon a = host("a", NODE1);
+            Guest onA = new Guest(HelperTestSupport.connect(a.socket), open(img));
+            toClose.add(onA.client());
+            assertGood(onA.register(0, 0xA), "host A REGISTER");
+
+            Daemon b = host("b", NODE2);
+            Guest onB = new Guest(HelperTestSupport.connect(b.socket), open(otherMount.resolve("quorum.img")));
+            toClose.add(onB.client());
+            HelperResponse refused = onB.register(0, 0xB);
+            assertEquals(Optional.of(SenseData.MANUAL_INTERVENTION_REQUIRED), refused.senseData(),
+                    "the sidecar names file:" + img + ", host B knows the disk as another path");
+            assertEquals(List.of(0xAL), onA.readKeys().keys(), "host A's table is untouched");
+
+            // the remedy: the same disk id on both hosts, each matching its own path
+            Path sidecarA = share.resolve("quorum.json");
+            Daemon a2 = new Daemon(dir.resolve("a2.sock"), IdentityResolver.fixed(NODE1, ProcessTable.system()),
+                    new DiskResolver(dir, List.of(new DiskResolver.Mapping("quorum", img.toString(),
+                            Optional.of(sidecarA))), DiskResolver.OtherDisks.REFUSE, Path.of("/sys")),
+                    HelperServer.Options.defaults(), Duration.ofSeconds(5));
+            toClose.add(a2);
+            Daemon b2 = new Daemon(dir.resolve("b2.sock"), IdentityResolver.fixed(NODE2, ProcessTable.system()),
+                    new DiskResolver(dir, List.of(new DiskResolver.Mapping("quorum",
+                            otherMount.resolve("quorum.img").toString(), Optional.of(otherMount.resolve("quorum.json")))),
+                            DiskResolver.OtherDisks.REFUSE, Path.of("/sys")),
+                    HelperServer.Options.defaults(), Duration.ofSeconds(5));
+            toClose.add(b2);
+            Guest mappedA = new Guest(HelperTestSupport.connect(a2.socket), onA.diskFd());
+            toClose.add(mappedA.client());
+            Guest mappedB = new Guest(HelperTestSupport.connect(b2.socket), onB.diskFd());
+            toClose.add(mappedB.client());
+            assertGood(mappedA.register(0, 0xA), "mapped host A REGISTER");
+            assertGood(mappedB.register(0, 0xB), "mapped host B REGISTER");
+            assertEquals(Set.of(NODE1, NODE2), initiators(mappedA.readFullStatus()), "one table for both hosts");
+        } finally {
+            for (int i = toClose.size() - 1; i >= 0; i--) {
+                toClose.get(i).close();
+            }
+            toClose.clear();
+            run("umount", otherMount.toString());
+        }
+    }
+
+    private int open(Path p) throws IOException {
+        PosixFile f = PosixFile.open(p, OpenMode.READ_WRITE, 0);
+        toClose.add(f);
+        return f.fd();
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            org.junit.jupiter.api.Assertions.fail(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    /**
      * A helper restarts in the middle of a cluster's day: QEMU notices the closed socket,
      * reconnects (up to 5 attempts, 1 s apart) and the sequence goes on with the table intact.
      */
