@@ -347,8 +347,31 @@ class HelperServerTest {
         long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
         assertTrue(waited >= FRAME_TIMEOUT.toMillis() - 50, "closed after " + waited + " ms, before the timeout");
         assertTrue(waited < 5000, "closed only after " + waited + " ms");
-        log.await(Duration.ofSeconds(5), "receive timeout");
+        log.await(Duration.ofSeconds(5), "not complete within " + FRAME_TIMEOUT.toMillis() + " ms");
         assertEquals(ScsiStatus.GOOD.code(), bystander.in(PrInServiceAction.READ_KEYS, 8).result());
+        assertStillServing();
+    }
+
+    @Test
+    void tricklingFrameIsClosedOnceTheFrameTimeoutHasPassedSinceItsFirstByte() throws Exception {
+        UnixConnection c = raw();
+        byte[] cdb = cdb16(prInCdb(PrInServiceAction.READ_KEYS, 8));
+        long t0 = System.nanoTime();
+        c.send(cdb, 0, 1, disk.fd());
+        // one byte every 150 ms: each gap is shorter than the frame timeout, the frame is not
+        try {
+            for (int i = 1; i < 16; i++) {
+                Thread.sleep(150);
+                c.send(cdb, i, 1);
+            }
+        } catch (IOException closed) {
+            // the server closed it mid-frame: what we want
+        }
+        assertClosedWithoutAnswer(c);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(millis < 16 * 150, "the frame took " + millis + " ms to be dropped; frame timeout "
+                + FRAME_TIMEOUT.toMillis() + " ms");
+        log.await(Duration.ofSeconds(5), "not complete within " + FRAME_TIMEOUT.toMillis() + " ms");
         assertStillServing();
     }
 
