@@ -230,6 +230,24 @@ class HelperServerTest {
         log.await(Duration.ofSeconds(5), "refused", "not a configured disk");
     }
 
+    @Test
+    void passedThroughDiskThatCannotDoSgIoFailsTheCommandNotTheConnection() throws Exception {
+        daemon.close();
+        daemon = new Daemon(socket, IdentityResolver.fixed(HOST_A, ProcessTable.system()),
+                new DiskResolver(dir, List.of(), DiskResolver.OtherDisks.PASSTHROUGH, Path.of("/sys")),
+                new HelperServer.Options(8, FRAME_TIMEOUT, Set.of(), Set.of()), Duration.ofSeconds(5));
+        Guest g = guest();
+        // an image file: SG_IO is not a file's ioctl, so the command fails as qemu-pr-helper's would
+        HelperResponse out = g.register(0, 1);
+        assertEquals(ScsiStatus.CHECK_CONDITION.code(), out.result());
+        assertEquals(Optional.of(SenseData.IO_PROCESS_TERMINATED), out.senseData());
+        HelperResponse in = g.in(PrInServiceAction.READ_KEYS, 8192);
+        assertEquals(ScsiStatus.CHECK_CONDITION.code(), in.result());
+        assertEquals(0, in.data().length);
+        assertFalse(Files.exists(dir.resolve("shared.img.prsidecar.json")), "nothing emulated");
+        log.await(Duration.ofSeconds(5), "SG_IO on", "failed");
+    }
+
     // ------------------------------------------------------------------ malformed frames
 
     private void malformed(String logged, ThrowingConsumer<UnixConnection> send) throws Exception {
