@@ -35,6 +35,7 @@ import picocli.CommandLine.Command;
             RepairCommand.class,
             PowerCycleCommand.class,
             DemoCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         },
         footer = {"", "With options but no command, prsidecar runs 'serve' (qemu-pr-helper compatible).",

@@ -98,7 +98,7 @@ public final class DiskResolver {
         }
         for (Mapping m : mappings) {
             if (matches(m, f)) {
-                return new Emulate(new Disk(m.id(), m.sidecar().orElse(sidecarDir.resolve(fileName(m.id())))),
+                return emulate(m.id(), () -> m.sidecar().orElse(sidecarDir.resolve(fileName(m.id()))),
                         "configured disk " + m.id() + " (matched " + m.match() + ")");
             }
         }
@@ -110,15 +110,29 @@ public final class DiskResolver {
         }
         if (f.file().isPresent()) {
             Path image = f.file().get();
-            return new Emulate(new Disk("file:" + image, image.resolveSibling(image.getFileName() + SIDECAR_SUFFIX)),
+            return emulate("file:" + image, () -> image.resolveSibling(image.getFileName() + SIDECAR_SUFFIX),
                     f.describe());
         }
         if (f.wwid().isPresent()) {
             String id = f.wwid().get();
-            return new Emulate(new Disk(id, sidecarDir.resolve(fileName(id))), f.describe() + ", WWID " + id);
+            return emulate(id, () -> sidecarDir.resolve(fileName(id)), f.describe() + ", WWID " + id);
+        }
+        if (f.stat().isRegularFile()) {
+            return new Refuse(f.describe() + " has been deleted or replaced since QEMU opened it, so no path is"
+                    + " shared by every host; map it to a disk in the configuration");
         }
         return new Refuse(f.describe() + " has no WWID and is not a file or loop device, so no identity is shared"
                 + " by every host; map it to a disk in the configuration");
+    }
+
+    /** Emulation of disk {@code id}, or a refusal if the store cannot take it as an identity. */
+    private static Resolution emulate(String id, java.util.function.Supplier<Path> sidecar, String how) {
+        try {
+            return new Emulate(new Disk(id, sidecar.get()), how);
+        } catch (IllegalArgumentException e) { // Disk rejects control characters and over-long ids
+            return new Refuse(how + " cannot be used as a disk identity (" + e.getMessage()
+                    + "); map it to a disk in the configuration");
+        }
     }
 
     /** What an fd is: its path, kind, backing file and WWID where it has them. */
@@ -134,7 +148,8 @@ public final class DiskResolver {
         FileStat st = FileStat.of(fd);
         Path path = Fd.readLink(fd);
         if (st.isRegularFile()) {
-            return new Facts(path, st, Optional.of(path), Optional.empty());
+            // unlinked (deleted, or replaced by a rename): its old path names nothing every host shares
+            return new Facts(path, st, st.links() == 0 ? Optional.empty() : Optional.of(path), Optional.empty());
         }
         if (!st.isBlockDevice() && !st.isCharacterDevice()) {
             return new Facts(path, st, Optional.empty(), Optional.empty());

@@ -98,7 +98,7 @@ final class HelperConnection implements Runnable {
 
     /** Serves one request; false at end of stream or when stopping. */
     private boolean serveOne() throws IOException, FrameException {
-        HelperRequest request = HelperRequest.read(connection, this::begin);
+        HelperRequest request = HelperRequest.read(connection, this::begin, frameTimeout);
         if (request == null) {
             return false;
         }
@@ -153,16 +153,10 @@ final class HelperConnection implements Runnable {
         }
     }
 
-    /** The first byte of a frame arrived: the rest must follow within the frame timeout. */
+    /** The first byte of a frame arrived (HelperRequest.read holds the rest to the frame timeout). */
     private void begin() {
         synchronized (state) {
             busy = true;
-        }
-        try {
-            connection.setReceiveTimeout(frameTimeout);
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": cannot set the frame timeout: "
-                    + e.getMessage());
         }
     }
 

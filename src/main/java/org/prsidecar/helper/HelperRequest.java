@@ -1,11 +1,13 @@
 package org.prsidecar.helper;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.prsidecar.posix.Fd;
+import org.prsidecar.posix.PosixException;
 import org.prsidecar.posix.UnixConnection;
 import org.prsidecar.scsi.PersistentReserveInCdb;
 import org.prsidecar.scsi.PersistentReserveOutCdb;
@@ -56,19 +58,37 @@ public record HelperRequest(byte[] cdb, int fd, byte[] parameterList) {
     }
 
     /**
-     * Reads one request. Returns null at a clean end of stream before the first byte.
-     * Anything malformed is a {@link FrameException}; every fd received is closed then.
+     * Reads one request, with no deadline for the rest of a frame once it has begun. Returns
+     * null at a clean end of stream before the first byte. Anything malformed is a {@link
+     * FrameException}; every fd received is closed then.
      *
      * @param onFirstByte called once the first byte of the frame is in: the command has begun
      */
     public static HelperRequest read(UnixConnection c, Runnable onFirstByte) throws IOException, FrameException {
+        return read(c, onFirstByte, Duration.ZERO);
+    }
+
+    /**
+     * Like {@link #read(UnixConnection, Runnable)}, but the whole frame must be in within
+     * {@code frameTimeout} of its first byte (a client that trickles a byte at a time is
+     * dropped too), else a {@link FrameException}. Waiting for the first byte is not limited.
+     * Leaves the connection's receive timeout changed when the frame took several receives.
+     *
+     * @param frameTimeout {@link Duration#ZERO}: no deadline
+     */
+    public static HelperRequest read(UnixConnection c, Runnable onFirstByte, Duration frameTimeout)
+            throws IOException, FrameException {
+        Deadline deadline = new Deadline(c, frameTimeout);
         byte[] cdb = new byte[CDB_LENGTH];
         List<Integer> fds = new ArrayList<>(1);
         boolean handedOver = false;
         try {
             int got = 0;
             while (got < CDB_LENGTH) {
-                int n = c.receive(cdb, got, CDB_LENGTH - got, fds);
+                if (got > 0) {
+                    deadline.arm();
+                }
+                int n = deadline.receive(cdb, got, CDB_LENGTH - got, fds);
                 if (n == 0) {
                     if (got == 0 && fds.isEmpty()) {
                         return null;
@@ -76,6 +96,7 @@ public record HelperRequest(byte[] cdb, int fd, byte[] parameterList) {
                     throw new FrameException("end of stream after " + got + " of 16 CDB bytes");
                 }
                 if (got == 0) {
+                    deadline.start();
                     onFirstByte.run();
                 }
                 got += n;
@@ -95,7 +116,8 @@ public record HelperRequest(byte[] cdb, int fd, byte[] parameterList) {
             byte[] params = new byte[opcode == PersistentReserveOutCdb.OPCODE ? length : 0];
             int at = 0;
             while (at < params.length) {
-                int n = c.receive(params, at, params.length - at, fds);
+                deadline.arm();
+                int n = deadline.receive(params, at, params.length - at, fds);
                 if (n == 0) {
                     throw new FrameException("end of stream after " + at + " of " + params.length
                             + " parameter list bytes");
@@ -112,6 +134,49 @@ public record HelperRequest(byte[] cdb, int fd, byte[] parameterList) {
             if (!handedOver) {
                 fds.forEach(Fd::closeQuietly);
             }
+        }
+    }
+
+    /** The frame timeout, counted from the frame's first byte across all its receives. */
+    private static final class Deadline {
+        private final UnixConnection c;
+        private final Duration timeout;
+        private long end;
+
+        Deadline(UnixConnection c, Duration timeout) {
+            this.c = c;
+            this.timeout = timeout;
+        }
+
+        void start() {
+            end = System.nanoTime() + timeout.toNanos();
+        }
+
+        /** Before a receive that continues a frame: only the time left may be waited. */
+        void arm() throws IOException, FrameException {
+            if (timeout.isZero()) {
+                return;
+            }
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                throw expired();
+            }
+            c.setReceiveTimeout(Duration.ofNanos(left));
+        }
+
+        int receive(byte[] b, int off, int len, List<Integer> fds) throws IOException, FrameException {
+            try {
+                return c.receive(b, off, len, fds);
+            } catch (PosixException e) {
+                if (e.isTimeout() && !timeout.isZero()) {
+                    throw expired();
+                }
+                throw e;
+            }
+        }
+
+        private FrameException expired() {
+            return new FrameException("frame not complete within " + timeout.toMillis() + " ms of its first byte");
         }
     }
 
