@@ -21,7 +21,7 @@ import java.util.Optional;
  * are never iSCSI names (they start with {@code iqn.}, {@code eui.} or {@code naa.}) and their
  * {@link #text()} would be read back as another protocol's TransportID.
  */
-public record IscsiTransportId(String name, Optional<String> isid) implements TransportId {
+public final class IscsiTransportId implements TransportId {
 
     /** iSCSI names are at most 223 bytes of UTF-8 (RFC 7143). */
     public static final int MAX_NAME_BYTES = 223;
@@ -29,7 +29,13 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
     private static final int MIN_ADDITIONAL_LENGTH = 20;
     private static final String[] OTHER_PROTOCOL_PREFIXES = {"fc:", "sas:", "sbp:", "srp:"};
 
-    public IscsiTransportId {
+    private final String name;
+    private final Optional<String> isid;
+    /** The name folded for comparison, and the hash: computed once, as tables hash nexuses a lot. */
+    private final String folded;
+    private final int hash;
+
+    public IscsiTransportId(String name, Optional<String> isid) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(isid, "isid");
         String why = invalidName(name);
@@ -43,6 +49,20 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
             }
             isid = Optional.of(i.toLowerCase(Locale.ROOT));
         }
+        this.name = name;
+        this.isid = isid;
+        this.folded = fold(name);
+        this.hash = folded.hashCode() * 31 + isid.hashCode();
+    }
+
+    /** The name as it was given or received (case kept). */
+    public String name() {
+        return name;
+    }
+
+    /** The ISID (12 lower-case hex digits) for format 01b; empty for format 00b. */
+    public Optional<String> isid() {
+        return isid;
     }
 
     /** Format 00b: the initiator device named {@code name}. */
@@ -177,13 +197,13 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof IscsiTransportId other && foldedName().equals(other.foldedName())
+        return o instanceof IscsiTransportId other && hash == other.hash && folded.equals(other.folded)
                 && isid.equals(other.isid);
     }
 
     @Override
     public int hashCode() {
-        return foldedName().hashCode() * 31 + isid.hashCode();
+        return hash;
     }
 
     /**
@@ -191,9 +211,13 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
      * then lower case). Not {@code toLowerCase(Locale.ROOT)}: that maps a final capital sigma
      * by context, so "AΣ" and "aσ" would differ.
      */
-    private String foldedName() {
+    private static String fold(String name) {
         StringBuilder folded = new StringBuilder(name.length());
-        name.codePoints().forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c)));
+            i += Character.charCount(c);
+        }
         return folded.toString();
     }
 
