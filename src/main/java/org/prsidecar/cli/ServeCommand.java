@@ -134,7 +134,11 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeSettings settings = settings();
         if (settings.daemon() && System.getenv(HelperDaemon.DAEMON_CHILD) == null) {
-            return daemonize(settings);
+            if (System.getenv("LISTEN_FDS") != null) {
+                throw new ConfigException("-d cannot be used with socket activation (LISTEN_FDS is set): the"
+                        + " service manager runs prsidecar in the background already");
+            }
+            return daemonize();
         }
         Logging.configure(settings.verbosity(), settings.logFile().orElse(null));
         if (trace != null) {
@@ -163,10 +167,10 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * -d: starts this same command again in a new session without -d, waits until it says
+     * -d: starts this same command again in a new session (it serves in the foreground), waits until it says
      * READY (socket bound) or FAILED, and exits accordingly. A JVM cannot fork itself.
      */
-    private int daemonize(ServeSettings settings) throws Exception {
+    private int daemonize() throws Exception {
         List<String> cmd = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             cmd.add("/usr/bin/setsid");
@@ -176,12 +180,8 @@ final class ServeCommand implements Callable<Integer> {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());
-        cmd.add("serve");
-        for (String a : spec.commandLine().getParseResult().originalArgs()) {
-            if (!a.equals("-d") && !a.equals("--daemon") && !a.equals("serve")) {
-                cmd.add(a);
-            }
-        }
+        // the same arguments: the child knows from its environment that -d is done
+        cmd.addAll(spec.commandLine().getParseResult().originalArgs());
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put(HelperDaemon.DAEMON_CHILD, "1");
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));

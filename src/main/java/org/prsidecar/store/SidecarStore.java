@@ -12,6 +12,10 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.prsidecar.posix.Errno;
 import org.prsidecar.posix.FileLocks;
 import org.prsidecar.posix.FileStat;
@@ -131,6 +135,7 @@ public final class SidecarStore implements TableStore {
 
     private final Options options;
     private final FileLocks locks;
+    private final ConcurrentHashMap<Path, ReentrantReadWriteLock> queues = new ConcurrentHashMap<>();
     private volatile Faults faults = Faults.NONE;
     private final Cache<Path, Cached> cache;
     private final Cache<String, Boolean> reported = Caffeine.newBuilder().maximumSize(1024).build();
@@ -177,28 +182,61 @@ public final class SidecarStore implements TableStore {
                 return Optional.empty();
             }
         }
-        LockedFile lf;
+        long deadline = System.nanoTime() + options.lockTimeout().toNanos();
+        Lock queue = enterQueue(disk, LockKind.SHARED, deadline);
         try {
-            lf = locks.open(path, OpenMode.READ_ONLY, 0, LockKind.SHARED, options.lockTimeout());
-        } catch (PosixException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return Optional.empty();
+            LockedFile lf;
+            try {
+                lf = locks.open(path, OpenMode.READ_ONLY, 0, LockKind.SHARED, remaining(deadline));
+            } catch (PosixException e) {
+                if (e.errno() == Errno.ENOENT) {
+                    return Optional.empty();
+                }
+                throw failure(disk, "open for reading", e);
+            } catch (IOException e) {
+                throw failure(disk, "lock for reading", e);
             }
-            throw failure(disk, "open for reading", e);
-        } catch (IOException e) {
-            throw failure(disk, "lock for reading", e);
-        }
-        try {
             try {
                 return readShared(disk, lf.file());
             } finally {
                 lf.close();
             }
         } catch (NeedsRecovery e) {
+            queue.unlock();
+            queue = null;
             return update(disk, t -> new Change<>(t, null), true).doc();
         } catch (IOException e) {
             throw failure(disk, "read", e);
+        } finally {
+            if (queue != null) {
+                queue.unlock();
+            }
         }
+    }
+
+    /**
+     * Waits for this process's turn on a sidecar: a fair (first come, first served) queue per
+     * sidecar ahead of the OFD lock, so that threads of one daemon do not race each other by
+     * polling the lock and only one of them at a time contends with other hosts.
+     */
+    private Lock enterQueue(Disk disk, LockKind kind, long deadline) throws StoreException {
+        ReentrantReadWriteLock q = queues.computeIfAbsent(disk.sidecar(), p -> new ReentrantReadWriteLock(true));
+        Lock l = kind == LockKind.EXCLUSIVE ? q.writeLock() : q.readLock();
+        long waitNanos = Math.max(0, deadline - System.nanoTime());
+        try {
+            if (l.tryLock(waitNanos, TimeUnit.NANOSECONDS)) {
+                return l;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure(disk, "wait for its turn on", new InterruptedIOException("interrupted"));
+        }
+        throw failure(disk, kind == LockKind.EXCLUSIVE ? "lock for update" : "lock for reading",
+                new LockTimeoutException(disk.sidecar(), kind, options.lockTimeout()));
+    }
+
+    private static Duration remaining(long deadline) {
+        return Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     }
 
     private Optional<SidecarDocument> readShared(Disk disk, PosixFile f)
@@ -247,10 +285,21 @@ public final class SidecarStore implements TableStore {
         if (created && recoveryOnly) {
             return new Updated<>(ReservationTable.empty(), null, Optional.empty());
         }
+        long deadline = System.nanoTime() + options.lockTimeout().toNanos();
+        Lock queue = enterQueue(disk, LockKind.EXCLUSIVE, deadline);
+        try {
+            return lockedUpdate(disk, update, created, deadline);
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    private <R> Updated<R> lockedUpdate(Disk disk, TableUpdate<R> update, boolean created, long deadline)
+            throws StoreException {
         LockedFile lf;
         try {
-            lf = locks.open(path, OpenMode.READ_WRITE_CREATE, options.createMode(), LockKind.EXCLUSIVE,
-                    options.lockTimeout());
+            lf = locks.open(disk.sidecar(), OpenMode.READ_WRITE_CREATE, options.createMode(), LockKind.EXCLUSIVE,
+                    remaining(deadline));
         } catch (IOException e) {
             throw failure(disk, "lock for update", e);
         }
