@@ -203,4 +203,101 @@ final class StoreFixtures {
     static List<String> jvm(Class<?> main, String... args) {
         return jvm(System.getProperty("java.class.path"), main, args);
     }
+
+    /**
+     * The entries of this JVM's class path, with a manifest-only jar (surefire's booter)
+     * expanded into the entries its Class-Path attribute names.
+     */
+    static List<Path> classPathEntries() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(e).toAbsolutePath();
+            String manifestPath = null;
+            if (p.toString().endsWith(".jar") && Files.isRegularFile(p)) {
+                try (java.util.jar.JarFile jar = new java.util.jar.JarFile(p.toFile())) {
+                    java.util.jar.Manifest m = jar.getManifest();
+                    manifestPath = m == null ? null : m.getMainAttributes().getValue("Class-Path");
+                    if (manifestPath != null && jar.stream().anyMatch(x -> x.getName().endsWith(".class"))) {
+                        manifestPath = null; // a real jar that also names others: keep it as it is
+                    }
+                }
+            }
+            if (manifestPath == null) {
+                out.add(p);
+                continue;
+            }
+            for (String ref : manifestPath.trim().split("\\s+")) {
+                java.net.URI uri = p.toUri().resolve(ref);
+                out.add(Path.of(uri));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A class path for child JVMs made of jars only: the class directories packed into one
+     * jar in {@code dir} (class-data sharing refuses non-empty directories), then the
+     * dependency jars as they are.
+     */
+    static String jarClassPath(Path dir) throws IOException {
+        List<String> parts = new ArrayList<>();
+        Path app = dir.resolve("prsidecar-test-classes.jar");
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(Files.newOutputStream(app))) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (Path e : classPathEntries()) {
+                if (!Files.isDirectory(e)) {
+                    continue;
+                }
+                List<Path> files;
+                try (java.util.stream.Stream<Path> s = Files.walk(e)) {
+                    files = s.filter(Files::isRegularFile).sorted().toList();
+                }
+                for (Path f : files) {
+                    String name = e.relativize(f).toString().replace(java.io.File.separatorChar, '/');
+                    if (seen.add(name)) {
+                        jar.putNextEntry(new java.util.jar.JarEntry(name));
+                        Files.copy(f, jar);
+                        jar.closeEntry();
+                    }
+                }
+            }
+        }
+        parts.add(app.toString());
+        for (Path e : classPathEntries()) {
+            if (!Files.isDirectory(e)) {
+                parts.add(e.toString());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, parts);
+    }
+
+    /**
+     * Extracts JNA's native dispatch library into {@code dir} once, for child JVMs started
+     * with {@code -Djna.boot.library.path=dir}: they then skip unpacking it on every start.
+     * Empty if the JNA jar is not on the class path.
+     */
+    static Optional<Path> jnaBootPath(Path dir) throws IOException {
+        String entry = "com/sun/jna/" + com.sun.jna.Platform.RESOURCE_PREFIX + "/"
+                + System.mapLibraryName("jnidispatch");
+        for (Path e : classPathEntries()) {
+            if (!e.getFileName().toString().startsWith("jna-") || !Files.isRegularFile(e)) {
+                continue;
+            }
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(e.toFile())) {
+                java.util.jar.JarEntry je = jar.getJarEntry(entry);
+                if (je == null) {
+                    return Optional.empty();
+                }
+                Path out = dir.resolve(System.mapLibraryName("jnidispatch"));
+                try (java.io.InputStream in = jar.getInputStream(je)) {
+                    Files.copy(in, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                return Optional.of(dir);
+            }
+        }
+        return Optional.empty();
+    }
 }
