@@ -94,7 +94,7 @@ class SidecarCrashTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("crash test: %d SIGKILLs in %.1f s (%d lanes, class-data archive %s); kill points %s; a fresh reader"
                 + " recovered the sidecar %d times; the in-flight revision survived %d times%n", kills, seconds,
-                LANES, cds != null ? "used" : "not available", points, recovered, inFlight);
+                LANES, jvm.archive.isPresent() ? "used" : "not available", points, recovered, inFlight);
         assertEquals(KILLS, kills);
         int midUpdate = kills - points.getOrDefault(KillPoint.IDLE, 0);
         assertTrue(midUpdate > 0, "no kill landed inside an update: " + points);
@@ -226,50 +226,11 @@ class SidecarCrashTest {
         return sideRev.getAsLong() < j.get().revision() ? KillPoint.JOURNAL_DURABLE : KillPoint.SIDECAR_WRITTEN;
     }
 
-    /** The child JVM command line: jars only, and a class-data archive when one could be made. */
-    private static List<String> childCommand(Disk disk, Path laneDir, Path ackFile, String... extra) {
-        List<String> args = new ArrayList<>(List.of(disk.sidecar().toString(), disk.id(), laneDir.toString(),
-                ackFile.toString()));
-        args.addAll(List.of(extra));
-        List<String> cmd = StoreFixtures.jvm(classPath, CrashWriterMain.class, args.toArray(String[]::new));
-        if (cds != null) {
-            cmd.add(1, "-XX:SharedArchiveFile=" + cds);
-            cmd.add(2, "-Xlog:cds=off,cds+dynamic=off");
-        }
-        jnaBoot.ifPresent(d -> cmd.add(1, "-Djna.boot.library.path=" + d));
-        return cmd;
-    }
+    private static StoreFixtures.ChildJvm jvm;
 
-    private static String classPath;
-    private static Path cds;
-    private static Optional<Path> jnaBoot = Optional.empty();
-
-    /**
-     * Packs the test classes into a jar and dumps a dynamic class-data archive of a warmed-up
-     * writer: it halves each child's start-up CPU (measured here: 0.85 s to 0.5 s of user
-     * time), which is most of this test's cost. Without an archive the test still runs.
-     */
     @org.junit.jupiter.api.BeforeAll
-    static void prepareChildJvm(@TempDir Path shared) throws Exception {
-        classPath = StoreFixtures.jarClassPath(shared);
-        jnaBoot = StoreFixtures.jnaBootPath(shared);
-        Path archive = shared.resolve("crash-writer.jsa");
-        Disk scratch = new Disk(StoreFixtures.DISK_ID, shared.resolve("dump.pr.json"));
-        List<String> cmd = StoreFixtures.jvm(classPath, CrashWriterMain.class, scratch.sidecar().toString(),
-                scratch.id(), shared.toString(), shared.resolve("dump.acks").toString(), "--warmup-only");
-        cmd.add(1, "-XX:ArchiveClassesAtExit=" + archive);
-        cmd.add(2, "-Xlog:cds=off,cds+dynamic=off");
-        jnaBoot.ifPresent(d -> cmd.add(1, "-Djna.boot.library.path=" + d));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(shared.resolve("dump.log").toFile()).start();
-        boolean done = p.waitFor(120, TimeUnit.SECONDS);
-        if (done && p.exitValue() == 0 && Files.isRegularFile(archive)) {
-            cds = archive;
-        } else {
-            p.destroyForcibly();
-            System.out.println("crash test: no class-data archive (children start slower): "
-                    + Files.readString(shared.resolve("dump.log")));
-        }
+    static void prepareChildJvm() throws Exception {
+        jvm = StoreFixtures.ChildJvm.get();
     }
 
     /** One writer JVM; its acknowledgements are read from its ack file. */
@@ -282,7 +243,8 @@ class SidecarCrashTest {
         Child(Path laneDir, Disk disk, Path stderr, int serial) throws IOException {
             ackFile = laneDir.resolve("child" + serial + ".acks");
             Files.createFile(ackFile);
-            process = new ProcessBuilder(childCommand(disk, laneDir, ackFile))
+            process = new ProcessBuilder(jvm.command(CrashWriterMain.class, disk.sidecar().toString(), disk.id(),
+                    laneDir.toString(), ackFile.toString()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile())).start();
             Thread reader = new Thread(this::read, "crash-child-" + process.pid());
             reader.setDaemon(true);
