@@ -47,7 +47,7 @@ class SidecarFaultTest {
     enum Failure {
         EIO(Errno.EIO, StoreException.Kind.IO_ERROR),
         ENOSPC(Errno.ENOSPC, StoreException.Kind.NO_SPACE),
-        EDQUOT(122, StoreException.Kind.NO_SPACE),
+        EDQUOT(Errno.EDQUOT, StoreException.Kind.NO_SPACE),
         EACCES(Errno.EACCES, StoreException.Kind.INACCESSIBLE),
         EROFS(Errno.EROFS, StoreException.Kind.INACCESSIBLE),
         PLAIN_IO_EXCEPTION(0, StoreException.Kind.IO_ERROR);
