@@ -1,0 +1,90 @@
+package org.prsidecar.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.FileOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.prsidecar.store.StoreFixtures.Snapshot;
+
+/**
+ * A hostile file in place of the journal ({@code <sidecar>.journal}) beside a valid sidecar.
+ * The store refuses links, special files and oversized files for the sidecar before it
+ * opens anything; for the journal it only checks after open(2), and it names the sidecar
+ * in its message.
+ */
+class HostileJournalTest {
+
+    @TempDir
+    Path dir;
+
+    private Disk disk() {
+        return StoreFixtures.disk(dir);
+    }
+
+    private Path journal() {
+        return SidecarStore.journalPath(disk().sidecar());
+    }
+
+    private void validSidecarWithoutJournal() throws Exception {
+        StoreFixtures.store().update(disk(), StoreFixtures::nextOf);
+        StoreFixtures.store().update(disk(), StoreFixtures::nextOf);
+        Files.delete(journal());
+    }
+
+    /**
+     * open(2) of a FIFO for reading blocks until a writer comes, and SidecarStore opens the
+     * journal without O_NONBLOCK (and with no lstat first, unlike the sidecar) while it holds
+     * the sidecar's exclusive lock: the update never returns, and every other process and host
+     * gets BUSY on this disk for as long as the FIFO has no writer.
+     */
+    @Test
+    void aFifoInPlaceOfTheJournalNeverHangsAnUpdate() throws Exception {
+        validSidecarWithoutJournal();
+        HostileSidecarTest.mkfifo(journal());
+        Snapshot side = Snapshot.of(disk().sidecar());
+        CompletableFuture<Object> update = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StoreFixtures.store(Duration.ofSeconds(2)).update(disk(), StoreFixtures::nextOf);
+            } catch (StoreException e) {
+                return e;
+            }
+        });
+        Object result;
+        try {
+            result = update.get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException hung) {
+            // show what the hang does to everyone else, then let the stuck open(2) return
+            String probe;
+            try {
+                StoreFixtures.store(Duration.ofMillis(300)).update(disk(), t -> new TableStore.Change<>(t, null));
+                probe = "succeeded";
+            } catch (StoreException e) {
+                probe = "failed with " + e.kind();
+            }
+            try (FileOutputStream unblock = new FileOutputStream(journal().toFile())) {
+                unblock.flush();
+            }
+            try {
+                update.get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // its outcome after being unblocked is not the point
+            }
+            side.assertUnchanged(disk().sidecar());
+            fail("an update blocked for 10 s in open(2) of the FIFO " + journal() + " while holding the sidecar's"
+                    + " exclusive lock; meanwhile another store's update " + probe);
+            return;
+        }
+        assertTrue(result instanceof StoreException, "an update with a FIFO journal was not refused: " + result);
+        assertEquals(StoreException.Kind.INVALID_SIDECAR, ((StoreException) result).kind());
+        side.assertUnchanged(disk().sidecar());
+    }
+}
