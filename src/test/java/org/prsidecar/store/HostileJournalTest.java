@@ -5,14 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.FileOutputStream;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.prsidecar.store.StoreFixtures.Snapshot;
 
 /**
@@ -86,5 +91,44 @@ class HostileJournalTest {
         assertTrue(result instanceof StoreException, "an update with a FIFO journal was not refused: " + result);
         assertEquals(StoreException.Kind.INVALID_SIDECAR, ((StoreException) result).kind());
         side.assertUnchanged(disk().sidecar());
+    }
+
+    static Stream<Arguments> hostileJournals() {
+        return Stream.of(
+                Arguments.of("a directory", (HostileSidecarTest.Setup) t -> Files.createDirectory(t.journal())),
+                Arguments.of("a symbolic link to a file", (HostileSidecarTest.Setup) t -> {
+                    Path target = t.dir.resolve("elsewhere");
+                    Files.writeString(target, "not a journal\n");
+                    Files.createSymbolicLink(t.journal(), target);
+                }),
+                Arguments.of("over the size limit (sparse)", (HostileSidecarTest.Setup) t -> {
+                    try (RandomAccessFile f = new RandomAccessFile(t.journal().toFile(), "rw")) {
+                        f.setLength((16L << 20) + 1024);
+                    }
+                }));
+    }
+
+    /**
+     * The update is refused and nothing is written, but the message blames the sidecar
+     * ("sidecar X is not usable: it is a directory"), so an operator looks at
+     * the wrong file. It should name the journal.
+     */
+    @ParameterizedTest(name = "journal is {0}")
+    @MethodSource("hostileJournals")
+    void aHostileJournalIsNamedInTheRefusal(String what, HostileSidecarTest.Setup setup) throws Exception {
+        HostileSidecarTest t = new HostileSidecarTest();
+        t.dir = dir;
+        t.validSidecar();
+        Files.delete(journal());
+        setup.make(t);
+        Snapshot side = Snapshot.of(disk().sidecar());
+        Snapshot j = Snapshot.of(journal());
+        assertEquals(2, StoreFixtures.store().readDocument(disk()).orElseThrow().revision(),
+                "reads are served from the valid sidecar");
+        StoreException e = t.expectRefusal("update");
+        assertEquals(StoreException.Kind.INVALID_SIDECAR, e.kind());
+        side.assertUnchanged(disk().sidecar());
+        j.assertUnchanged(journal());
+        assertTrue(e.getMessage().contains(journal().toString()), "the message names the journal: " + e.getMessage());
     }
 }
