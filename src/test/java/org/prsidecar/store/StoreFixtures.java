@@ -266,9 +266,16 @@ final class StoreFixtures {
             }
         }
         parts.add(app.toString());
+        // the dependency jars are copied too, so that a child running as another user (who
+        // may not read ~root/.m2) can load them
+        Path lib = Files.createDirectories(dir.resolve("lib"));
         for (Path e : classPathEntries()) {
-            if (!Files.isDirectory(e)) {
-                parts.add(e.toString());
+            if (Files.isRegularFile(e)) {
+                Path copy = lib.resolve(e.getFileName());
+                if (!Files.exists(copy)) {
+                    Files.copy(e, copy);
+                }
+                parts.add(copy.toString());
             }
         }
         return String.join(java.io.File.pathSeparator, parts);
