@@ -70,6 +70,36 @@ final class FdRef {
     }
 
     /**
+     * Requests the close; if calls are in flight, first runs {@code wake} on the fd (e.g.
+     * shutdown(2), to make a blocked accept or receive return) while the fd is still held
+     * open, and leaves the close(2) to the last call to leave. Idempotent.
+     */
+    void requestCloseAndWake(java.util.function.IntConsumer wake) {
+        boolean closeNow;
+        synchronized (this) {
+            if (closeRequested) {
+                return;
+            }
+            closeRequested = true;
+            closeNow = users == 0;
+            if (closeNow) {
+                released = true;
+            } else {
+                users++; // hold the fd open while waking the others
+            }
+        }
+        if (closeNow) {
+            LibC.close(fd);
+            return;
+        }
+        try {
+            wake.accept(fd);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
      * Marks this closed without closing the fd and hands the fd to the caller; -1 if it was
      * already closed. Only valid when no call is in flight.
      */

@@ -236,6 +236,11 @@ public final class FileLocks {
         }
     }
 
+    /** One lock attempt on an open file (benchmarks and tests). */
+    boolean tryLockForBenchmark(PosixFile file, LockKind kind) throws PosixException {
+        return trySetLock(file, kind.type);
+    }
+
     /** Unlocks (F_UNLCK); errors are ignored, since closing the fd releases the lock anyway. */
     void unlockQuietly(PosixFile file) {
         int fd;

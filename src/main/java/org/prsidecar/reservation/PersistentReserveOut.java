@@ -61,6 +61,10 @@ final class PersistentReserveOut {
             return registerAndMove(RegisterAndMoveParameterList.decode(params));
         }
         BasicParameterList p = BasicParameterList.decode(params);
+        if (p.specifyInitiatorPorts() && cdb.serviceAction() != PrOutServiceAction.REGISTER) {
+            // reference 7.2: SPEC_I_PT only with REGISTER (from an unregistered nexus, checked there)
+            throw ScsiException.invalidFieldInParameterList("SPEC_I_PT is not allowed with " + cdb.serviceAction());
+        }
         return switch (cdb.serviceAction()) {
             case REGISTER -> register(p, false);
             case REGISTER_AND_IGNORE_EXISTING_KEY -> register(p, true);
@@ -93,11 +97,9 @@ final class PersistentReserveOut {
                         + hex(own.get().key()));
             }
         }
-        if (p.specifyInitiatorPorts() && (ignoreExistingKey || own.isPresent())) {
-            // reference 7.2: SPEC_I_PT only with REGISTER from an unregistered nexus
-            throw ScsiException.invalidFieldInParameterList(ignoreExistingKey
-                    ? "SPEC_I_PT is not allowed with REGISTER AND IGNORE EXISTING KEY"
-                    : "SPEC_I_PT from a nexus that is already registered");
+        if (p.specifyInitiatorPorts() && own.isPresent()) {
+            // reference 7.2: SPEC_I_PT only from an unregistered nexus
+            throw ScsiException.invalidFieldInParameterList("SPEC_I_PT from a nexus that is already registered");
         }
         long sark = p.serviceActionKey();
         if (own.isEmpty()) {

@@ -1,5 +1,7 @@
 package org.prsidecar.scsi;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.Locale;
@@ -9,7 +11,15 @@ import java.util.Optional;
 /**
  * iSCSI TransportID (protocol 5h). Format 00b names an initiator device ({@code isid} empty);
  * format 01b names one initiator port: {@code name,i,0x<ISID>}. Names compare
- * case-insensitively (SPC reference 1.4); equality and hashing follow that.
+ * case-insensitively (SPC reference 1.4), code point by code point as
+ * {@link String#equalsIgnoreCase} does; equality and hashing follow that. {@link #name()}
+ * keeps the case it was given or received.
+ *
+ * <p>A name is at most 223 bytes of UTF-8 and has no comma, no space, separator or control
+ * character and no unpaired surrogate (RFC 3720 3.2.6.2, RFC 3722 prohibited output). It may
+ * not start with {@code fc:}, {@code sas:}, {@code sbp:} or {@code srp:} in any case: those
+ * are never iSCSI names (they start with {@code iqn.}, {@code eui.} or {@code naa.}) and their
+ * {@link #text()} would be read back as another protocol's TransportID.
  */
 public record IscsiTransportId(String name, Optional<String> isid) implements TransportId {
 
@@ -17,6 +27,7 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
     public static final int MAX_NAME_BYTES = 223;
     private static final String ISID_SEPARATOR = ",i,0x";
     private static final int MIN_ADDITIONAL_LENGTH = 20;
+    private static final String[] OTHER_PROTOCOL_PREFIXES = {"fc:", "sas:", "sbp:", "srp:"};
 
     public IscsiTransportId {
         Objects.requireNonNull(name, "name");
@@ -27,7 +38,7 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
         }
         if (isid.isPresent()) {
             String i = isid.get();
-            if (i.length() != 12 || !i.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            if (i.length() != 12 || !i.chars().allMatch(IscsiTransportId::isAsciiHexDigit)) {
                 throw new IllegalArgumentException("ISID must be 12 hex digits: " + i);
             }
             isid = Optional.of(i.toLowerCase(Locale.ROOT));
@@ -43,17 +54,30 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
         if (name.isEmpty()) {
             return "iSCSI name is empty";
         }
+        for (int i = 0; i < name.length(); ) {
+            int c = name.codePointAt(i);
+            if (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE) {
+                return String.format("iSCSI name has an unpaired surrogate U+%04X at %d", c, i);
+            }
+            if (c == ',' || Character.isISOControl(c) || Character.isWhitespace(c) || Character.isSpaceChar(c)) {
+                return String.format("iSCSI name has a forbidden character %s at %d: %s",
+                        c == ',' ? "','" : String.format("U+%04X", c), i, name);
+            }
+            i += Character.charCount(c);
+        }
         if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             return "iSCSI name longer than " + MAX_NAME_BYTES + " bytes: " + name;
         }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c <= 0x20 || c == 0x7F || c == ',') {
-                return String.format("iSCSI name has a forbidden character %s at %d: %s",
-                        c == ',' ? "','" : String.format("U+%04X", (int) c), i, name);
+        for (String prefix : OTHER_PROTOCOL_PREFIXES) {
+            if (name.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                return "iSCSI name starts like another protocol's TransportID text (" + prefix + "): " + name;
             }
         }
         return null;
+    }
+
+    private static boolean isAsciiHexDigit(int c) {
+        return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F';
     }
 
     @Override
@@ -99,7 +123,14 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
         if (nul == end) {
             throw ScsiException.invalidFieldInParameterList("iSCSI name is not NUL-terminated");
         }
-        String s = new String(b, start, nul - start, StandardCharsets.UTF_8);
+        String s;
+        try {
+            // strict: a malformed byte sequence is a malformed name, never U+FFFD (two different
+            // byte strings must not become one initiator port)
+            s = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, start, nul - start)).toString();
+        } catch (CharacterCodingException e) {
+            throw ScsiException.invalidFieldInParameterList("iSCSI name is not valid UTF-8");
+        }
         try {
             IscsiTransportId id = format == 0 ? new IscsiTransportId(s) : parseWithIsid(s);
             return new Decoded(id, 4 + additional);
@@ -109,16 +140,34 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
     }
 
     private static IscsiTransportId parseWithIsid(String s) {
-        int sep = s.toLowerCase(Locale.ROOT).lastIndexOf(ISID_SEPARATOR);
+        int sep = lastSeparator(s);
         if (sep < 0) {
             throw new IllegalArgumentException("format 01b without \",i,0x\": " + s);
         }
         return new IscsiTransportId(s.substring(0, sep), Optional.of(s.substring(sep + ISID_SEPARATOR.length())));
     }
 
+    /**
+     * Index of the last ",i,0x" in {@code s}, ASCII letters in either case, or -1. Indexes into
+     * {@code s} itself: a lower-cased copy can have another length (U+0130 becomes two chars).
+     */
+    private static int lastSeparator(String s) {
+        for (int at = s.length() - ISID_SEPARATOR.length(); at >= 0; at--) {
+            boolean match = true;
+            for (int k = 0; k < ISID_SEPARATOR.length() && match; k++) {
+                char c = s.charAt(at + k);
+                char want = ISID_SEPARATOR.charAt(k);
+                match = c == want || want >= 'a' && want <= 'z' && c == want - 'a' + 'A';
+            }
+            if (match) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
     static IscsiTransportId parse(String text) {
-        return text.toLowerCase(Locale.ROOT).contains(ISID_SEPARATOR) ? parseWithIsid(text)
-                : new IscsiTransportId(text);
+        return lastSeparator(text) >= 0 ? parseWithIsid(text) : new IscsiTransportId(text);
     }
 
     @Override
@@ -137,8 +186,15 @@ public record IscsiTransportId(String name, Optional<String> isid) implements Tr
         return foldedName().hashCode() * 31 + isid.hashCode();
     }
 
+    /**
+     * The name with each code point folded as {@link String#equalsIgnoreCase} folds it (upper,
+     * then lower case). Not {@code toLowerCase(Locale.ROOT)}: that maps a final capital sigma
+     * by context, so "AΣ" and "aσ" would differ.
+     */
     private String foldedName() {
-        return name.toLowerCase(Locale.ROOT);
+        StringBuilder folded = new StringBuilder(name.length());
+        name.codePoints().forEach(c -> folded.appendCodePoint(Character.toLowerCase(Character.toUpperCase(c))));
+        return folded.toString();
     }
 
     @Override

@@ -35,6 +35,11 @@ public record PersistentReserveOutCdb(PrOutServiceAction serviceAction, int scop
                 parameterListLength, 0);
     }
 
+    /**
+     * Decodes the first 10 bytes of {@code cdb}. A PARAMETER LIST LENGTH above 0xFFFF (bytes 5-6
+     * not zero) is 1A/00: QEMU frames the parameter list by bytes 7-8 only (SPC reference 7.7).
+     * The constructor still accepts any 32-bit length, so tests can encode such a CDB.
+     */
     public static PersistentReserveOutCdb decode(byte[] cdb) throws ScsiException {
         if (cdb.length < LENGTH) {
             throw ScsiException.invalidFieldInCdb("PR OUT CDB shorter than 10 bytes: " + cdb.length);
@@ -47,9 +52,15 @@ public record PersistentReserveOutCdb(PrOutServiceAction serviceAction, int scop
         PrOutServiceAction action = PrOutServiceAction.fromCode(sa)
                 .orElseThrow(() -> ScsiException.invalidFieldInCdb(
                         String.format("PR OUT service action %02Xh is reserved", sa)));
+        long length = BigEndian.u32(cdb, 5);
+        if (length > 0xFFFF) {
+            // SPC reference 7.7: bytes 5-6 not zero -> 1A/00
+            throw ScsiException.parameterListLengthError(String.format(
+                    "PARAMETER LIST LENGTH %d: bytes 5-6 are not zero, QEMU frames the list by bytes 7-8", length));
+        }
         int scope = (cdb[2] & 0xF0) >>> 4;
         int type = cdb[2] & 0x0F;
-        return new PersistentReserveOutCdb(action, scope, type, BigEndian.u32(cdb, 5), BigEndian.u8(cdb, 9));
+        return new PersistentReserveOutCdb(action, scope, type, length, BigEndian.u8(cdb, 9));
     }
 
     public byte[] encode() {

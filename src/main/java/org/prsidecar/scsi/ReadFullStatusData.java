@@ -11,8 +11,10 @@ public record ReadFullStatusData(int generation, List<Descriptor> descriptors) i
     private static final int DESCRIPTOR_HEADER = 24;
 
     /**
-     * One registration. {@code type} and {@code scope} are reported only for a holder;
-     * {@code relativeTargetPortId} only when {@code allTargetPorts} is clear.
+     * One registration. {@code type} and {@code scope} are reported only for a holder (a
+     * non-holder has no type and scope 0); {@code relativeTargetPortId} only when
+     * {@code allTargetPorts} is clear (with it set, the id must be 0). A descriptor holds
+     * exactly what the wire carries, so decode(encode(d)) equals d.
      */
     public record Descriptor(long key, boolean allTargetPorts, boolean holder, int scope,
             Optional<ReservationType> type, int relativeTargetPortId, TransportId transportId) {
@@ -21,6 +23,13 @@ public record ReadFullStatusData(int generation, List<Descriptor> descriptors) i
             Objects.requireNonNull(transportId, "transportId");
             if (holder != type.isPresent()) {
                 throw new IllegalArgumentException("a type is reported exactly for holders");
+            }
+            if (!holder && scope != 0) {
+                throw new IllegalArgumentException("a scope is reported only for holders: " + scope);
+            }
+            if (allTargetPorts && relativeTargetPortId != 0) {
+                throw new IllegalArgumentException(
+                        "no relative target port id is reported with ALL_TG_PT: " + relativeTargetPortId);
             }
             if (scope < 0 || scope > 0xF || relativeTargetPortId < 0 || relativeTargetPortId > 0xFFFF) {
                 throw new IllegalArgumentException("scope or relative target port id out of range");

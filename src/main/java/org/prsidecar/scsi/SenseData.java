@@ -72,11 +72,15 @@ public record SenseData(SenseKey key, int asc, int ascq) {
         return b;
     }
 
-    /** Writes the fixed-format sense at the start of {@code dst} (at least 18 bytes). */
+    /**
+     * Writes the fixed-format sense over the first 18 bytes of {@code dst} (at least 18 bytes);
+     * the bytes after them are left as they are.
+     */
     public void encodeInto(byte[] dst) {
         if (dst.length < FIXED_LENGTH) {
             throw new IllegalArgumentException("sense buffer shorter than " + FIXED_LENGTH);
         }
+        java.util.Arrays.fill(dst, 0, FIXED_LENGTH, (byte) 0); // a reused buffer must not leak old fields
         dst[0] = 0x70;
         dst[2] = (byte) key.code();
         dst[7] = 10;

@@ -15,6 +15,7 @@ import java.util.OptionalLong;
 import org.prsidecar.posix.Errno;
 import org.prsidecar.posix.FileLocks;
 import org.prsidecar.posix.FileStat;
+import org.prsidecar.posix.HostName;
 import org.prsidecar.posix.LockKind;
 import org.prsidecar.posix.LockTimeoutException;
 import org.prsidecar.posix.LockedFile;
@@ -167,6 +168,7 @@ public final class SidecarStore implements TableStore {
     public Optional<SidecarDocument> readDocument(Disk disk) throws StoreException {
         Path path = disk.sidecar();
         if (!exists(disk, path)) {
+            requireNoOrphanJournal(disk);
             return Optional.empty();
         }
         LockedFile lf;
@@ -235,9 +237,8 @@ public final class SidecarStore implements TableStore {
     private <R> Updated<R> update(Disk disk, TableUpdate<R> update, boolean recoveryOnly) throws StoreException {
         Path path = disk.sidecar();
         boolean created = !exists(disk, path);
-        if (created && exists(disk, journalPath(path))) {
-            throw invalid(disk, null, "the sidecar is missing but its journal " + journalPath(path)
-                    + " exists: restore the sidecar from a backup, or remove the journal to start from an empty table");
+        if (created) {
+            requireNoOrphanJournal(disk);
         }
         if (created && recoveryOnly) {
             return new Updated<>(ReservationTable.empty(), null, Optional.empty());
@@ -307,9 +308,9 @@ public final class SidecarStore implements TableStore {
         Path journalPath = journalPath(disk.sidecar());
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE, 0)) {
             if (entry.payload().isEmpty()) {
-                LOG.log(Level.INFO, "disk {0}: dropped an incomplete journal entry for revision {1} in {2}"
-                        + " (its writer stopped before the entry was durable; the sidecar was not touched)",
-                        disk.id(), entry.revision(), journalPath);
+                LOG.log(Level.INFO, "disk " + disk.id() + ": dropped an incomplete journal entry for revision "
+                        + entry.revision() + " in " + journalPath
+                        + " (its writer stopped before the entry was durable; the sidecar was not touched)");
                 SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
                 return st;
             }
@@ -327,9 +328,10 @@ public final class SidecarStore implements TableStore {
                 main.truncate(payload.length);
                 main.fsync();
                 cache.invalidate(disk.sidecar());
-                LOG.log(Level.WARNING, "disk {0}: recovered revision {1} of {2} from its journal (a writer stopped"
-                        + " in the middle of an update; the sidecar was {3})", disk.id(), entry.revision(),
-                        disk.sidecar(), onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong());
+                LOG.log(Level.WARNING, "disk " + disk.id() + ": recovered revision " + entry.revision() + " of "
+                        + disk.sidecar()
+                        + " from its journal (a writer stopped in the middle of an update; the sidecar was "
+                        + (onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong()) + ")");
                 st = main.stat();
             }
             SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
@@ -358,9 +360,9 @@ public final class SidecarStore implements TableStore {
                     + "; the table was not changed (raise the limit or remove registrations)");
         }
         Path journalPath = journalPath(disk.sidecar());
-        boolean journalCreated = !exists(journalPath);
+        boolean journalCreated = !exists(disk, journalPath);
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE_CREATE, options.createMode())) {
-            requireRegular(disk, journal);
+            requireRegular(disk, journalPath, journal);
             try {
                 faults.at(Step.JOURNAL_WRITE);
                 SidecarJournal.writePending(journal, next.revision(), bytes);
@@ -389,7 +391,8 @@ public final class SidecarStore implements TableStore {
                 SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
             } catch (IOException e) {
                 // harmless: the next update replays identical bytes
-                LOG.log(Level.DEBUG, "disk {0}: could not mark journal entry applied: {1}", disk.id(), e.getMessage());
+                LOG.log(Level.DEBUG, "disk " + disk.id() + ": could not mark journal entry applied: "
+                        + e.getMessage());
             }
         }
     }
@@ -404,9 +407,9 @@ public final class SidecarStore implements TableStore {
             main.fsync();
             SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "disk {0}: writing {1} failed and so did putting the old table back ({2}); the"
-                    + " journal holds the new table and the next access will finish the update",
-                    disk.id(), disk.sidecar(), e.getMessage());
+            LOG.log(Level.ERROR, "disk " + disk.id() + ": writing " + disk.sidecar()
+                    + " failed and so did putting the old table back (" + e.getMessage()
+                    + "); the journal holds the new table and the next access will finish the update");
         }
     }
 
@@ -414,7 +417,7 @@ public final class SidecarStore implements TableStore {
         try {
             SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
         } catch (IOException e) {
-            LOG.log(Level.DEBUG, "disk {0}: could not mark journal aborted: {1}", disk.id(), e.getMessage());
+            LOG.log(Level.DEBUG, "disk " + disk.id() + ": could not mark journal aborted: " + e.getMessage());
         }
     }
 
@@ -440,17 +443,26 @@ public final class SidecarStore implements TableStore {
 
     private Optional<SidecarJournal.Entry> readJournal(Disk disk) throws IOException, StoreException {
         Path journalPath = journalPath(disk.sidecar());
-        if (!exists(journalPath)) {
+        if (!exists(disk, journalPath)) {
             return Optional.empty();
         }
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_ONLY, 0)) {
-            requireRegular(disk, journal);
+            requireRegular(disk, journalPath, journal);
             return SidecarJournal.read(journal, options.maxSidecarBytes());
         } catch (PosixException e) {
             if (e.errno() == Errno.ENOENT) {
                 return Optional.empty();
             }
             throw e;
+        }
+    }
+
+    /** A journal whose sidecar is gone: someone removed the sidecar; starting afresh would lose the table. */
+    private void requireNoOrphanJournal(Disk disk) throws StoreException {
+        Path journal = journalPath(disk.sidecar());
+        if (exists(disk, journal)) {
+            throw invalid(disk, null, "the sidecar is missing but its journal " + journal + " exists: restore the"
+                    + " sidecar from a backup, or remove the journal to start from an empty table");
         }
     }
 
@@ -466,20 +478,7 @@ public final class SidecarStore implements TableStore {
         return sidecar.resolveSibling(sidecar.getFileName() + SidecarJournal.SUFFIX);
     }
 
-    /** Whether something is at {@code path}; special files and links are refused later. */
-    private static boolean exists(Path path) throws PosixException {
-        try {
-            FileStat.of(path, false);
-            return true;
-        } catch (PosixException e) {
-            if (e.errno() == Errno.ENOENT) {
-                return false;
-            }
-            throw e;
-        }
-    }
-
-    /** Like {@link #exists(Path)}, refusing what must not be opened (FIFOs block, links are refused). */
+    /** Whether a file is at {@code path}; refuses what must not be opened (a FIFO blocks, links are refused). */
     private boolean exists(Disk disk, Path path) throws StoreException {
         FileStat st;
         try {
@@ -502,13 +501,18 @@ public final class SidecarStore implements TableStore {
     }
 
     private FileStat requireRegular(Disk disk, PosixFile f) throws PosixException, StoreException {
+        return requireRegular(disk, disk.sidecar(), f);
+    }
+
+    private FileStat requireRegular(Disk disk, Path path, PosixFile f) throws PosixException, StoreException {
         FileStat st = f.stat();
+        String it = path.equals(disk.sidecar()) ? "it" : path.toString();
         if (!st.isRegularFile()) {
-            throw invalid(disk, st, "it is a " + st.kindName() + ", not a regular file");
+            throw invalid(disk, st, it + " is a " + st.kindName() + ", not a regular file");
         }
-        if (st.size() > options.maxSidecarBytes()) {
-            throw invalid(disk, st, "it holds " + st.size() + " bytes, over the limit of "
-                    + options.maxSidecarBytes());
+        long limit = options.maxSidecarBytes() + (path.equals(disk.sidecar()) ? 0 : SidecarJournal.HEADER_LENGTH);
+        if (st.size() > limit) {
+            throw invalid(disk, st, it + " holds " + st.size() + " bytes, over the limit of " + limit);
         }
         return st;
     }

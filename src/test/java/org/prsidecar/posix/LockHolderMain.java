@@ -9,6 +9,7 @@ import java.util.Optional;
  * then waits for stdin to close (or to be killed). {@code try PATH KIND ofd|classic}:
  * prints LOCKED or BUSY and exits.
  */
+@SuppressWarnings("try")
 public final class LockHolderMain {
     private LockHolderMain() {
     }

@@ -1,4 +1,4 @@
-package org.prsidecar.store;
+package org.prsidecar.posix;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -6,11 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** This host's name, without a DNS lookup (which can hang a starting daemon). */
-final class HostName {
+public final class HostName {
     private HostName() {
     }
 
-    static String get() {
+    /** /proc/sys/kernel/hostname, else $HOSTNAME, else "localhost". */
+    public static String get() {
         try {
             String h = Files.readString(Path.of("/proc/sys/kernel/hostname"), StandardCharsets.UTF_8).strip();
             if (!h.isEmpty()) {

@@ -1,0 +1,137 @@
+package org.prsidecar.helper;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.Optional;
+import org.prsidecar.posix.SgIo;
+import org.prsidecar.posix.SgIoResult;
+import org.prsidecar.reservation.Outcome;
+import org.prsidecar.reservation.PersistentReservations;
+import org.prsidecar.reservation.ReservationTable;
+import org.prsidecar.reservation.Request;
+import org.prsidecar.scsi.ScsiStatus;
+import org.prsidecar.scsi.SenseData;
+import org.prsidecar.store.Disk;
+import org.prsidecar.store.StoreException;
+import org.prsidecar.store.TableStore;
+
+/**
+ * Runs one command: from the emulated table through the store (PR OUT and anything that
+ * changes the table as one atomic, durable update), or by SG_IO for passed-through disks.
+ * Whatever happens, the answer obeys QEMU's rules; nothing thrown reaches the connection.
+ */
+public final class RequestHandler {
+
+    private static final System.Logger LOG = System.getLogger(RequestHandler.class.getName());
+    private static final Duration PASSTHROUGH_TIMEOUT = Duration.ofSeconds(30);
+
+    private final TableStore store;
+    private final PersistentReservations engine;
+
+    public RequestHandler(TableStore store, PersistentReservations engine) {
+        this.store = store;
+        this.engine = engine;
+    }
+
+    public HelperResponse handle(PeerIdentity who, DiskResolver.Resolution disk, HelperRequest request) {
+        try {
+            if (disk instanceof DiskResolver.Emulate e) {
+                return emulate(who, e.disk(), request);
+            }
+            if (disk instanceof DiskResolver.PassThrough p) {
+                return passThrough(who, p, request);
+            }
+            return refuse(who, (DiskResolver.Refuse) disk, request);
+        } catch (RuntimeException e) {
+            LOG.log(Level.ERROR, "initiator " + who.initiator() + ": internal error on " + describe(request)
+                    + "; answering HARDWARE ERROR, INTERNAL TARGET FAILURE", e);
+            return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.INTERNAL_TARGET_FAILURE),
+                    new byte[0]);
+        }
+    }
+
+    private HelperResponse emulate(PeerIdentity who, Disk disk, HelperRequest request) {
+        Request r = new Request(who.nexus(), who.client(), request.cdb(), request.parameterList());
+        Outcome o;
+        try {
+            if (request.opcode() == 0x5E) {
+                // PR IN reads under a shared lock; only a unit attention report changes the table
+                ReservationTable t = store.read(disk);
+                o = engine.execute(t, r);
+                if (o.changed()) {
+                    o = apply(disk, r);
+                }
+            } else {
+                o = apply(disk, r);
+            }
+        } catch (StoreException e) {
+            Level level = e.kind() == StoreException.Kind.LOCK_TIMEOUT ? Level.WARNING : Level.ERROR;
+            LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + describe(request)
+                    + " not executed: " + e.getMessage());
+            return HelperResponse.of(e);
+        }
+        log(who, disk, request, o);
+        return HelperResponse.of(o.status(), o.sense(), o.data());
+    }
+
+    private Outcome apply(Disk disk, Request r) throws StoreException {
+        return store.update(disk, t -> {
+            Outcome o = engine.execute(t, r);
+            return new TableStore.Change<>(o.table(), o);
+        }).result();
+    }
+
+    private static void log(PeerIdentity who, Disk disk, HelperRequest request, Outcome o) {
+        // PR IN is polled (Windows clusters every few seconds): only at DEBUG unless it failed
+        Level level = request.opcode() == 0x5E && o.isGood() ? Level.DEBUG : Level.INFO;
+        if (LOG.isLoggable(level)) {
+            // the engine's account names the service action, except for errors in CHECK CONDITION
+            String what = o.sense().isPresent() ? describe(request) + ": " + o.detail() : o.detail();
+            LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + what);
+        }
+    }
+
+    private HelperResponse passThrough(PeerIdentity who, DiskResolver.PassThrough p, HelperRequest request) {
+        boolean prOut = request.opcode() == 0x5F;
+        try {
+            SgIoResult r = SgIo.execute(request.fd(), java.util.Arrays.copyOf(request.cdb(), 10),
+                    prOut ? request.parameterList() : null, prOut ? 0 : request.transferLength(), PASSTHROUGH_TIMEOUT);
+            if (r.hostStatus() != 0 || r.driverStatus() != 0 && r.status() == 0) {
+                LOG.log(Level.WARNING, "initiator " + who.initiator() + ": SG_IO on " + p.device()
+                        + " failed (host status " + r.hostStatus() + ", driver status " + r.driverStatus() + ")");
+                return HelperResponse.of(ScsiStatus.CHECK_CONDITION,
+                        Optional.of(SenseData.LOGICAL_UNIT_COMMUNICATION_FAILURE), new byte[0]);
+            }
+            byte[] sense = new byte[HelperResponse.SENSE_LENGTH];
+            System.arraycopy(r.sense(), 0, sense, 0, Math.min(r.sense().length, sense.length));
+            byte[] data = prOut || r.status() != 0 ? new byte[0] : r.dataIn();
+            LOG.log(Level.DEBUG, "initiator " + who.initiator() + ": " + describe(request)
+                    + " passed through to " + p.device() + ": status " + r.status());
+            return new HelperResponse(r.status(), sense, data);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "initiator " + who.initiator() + ": SG_IO on " + p.device() + " failed: "
+                    + e.getMessage());
+            return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.IO_PROCESS_TERMINATED),
+                    new byte[0]);
+        }
+    }
+
+    private static HelperResponse refuse(PeerIdentity who, DiskResolver.Refuse r, HelperRequest request) {
+        LOG.log(Level.WARNING, "initiator " + who.initiator() + ": " + describe(request) + " refused: "
+                + r.reason() + "; the guest sees INVALID COMMAND OPERATION CODE");
+        return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.INVALID_COMMAND_OPERATION_CODE),
+                new byte[0]);
+    }
+
+    /** "PR OUT REGISTER" or "PR IN READ KEYS", from the CDB. */
+    static String describe(HelperRequest request) {
+        int sa = request.cdb()[1] & 0x1F;
+        if (request.opcode() == 0x5E) {
+            return "PR IN " + org.prsidecar.scsi.PrInServiceAction.fromCode(sa).map(a -> a.name().replace('_', ' '))
+                    .orElse("service action " + sa);
+        }
+        return "PR OUT " + org.prsidecar.scsi.PrOutServiceAction.fromCode(sa).map(a -> a.name().replace('_', ' '))
+                .orElse("service action " + sa);
+    }
+}
