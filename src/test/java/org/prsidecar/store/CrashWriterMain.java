@@ -32,10 +32,8 @@ public final class CrashWriterMain {
 
         Path scratch = Files.createTempDirectory(Path.of(args[2]), "warmup");
         Disk warm = new Disk(args[1], scratch.resolve("warm.pr.json"));
-        for (int i = 0; i < 4; i++) {
-            store.update(warm, StoreFixtures::nextOf);
-            store.readDocument(warm);
-        }
+        store.update(warm, StoreFixtures::nextOf);
+        store.readDocument(warm);
         Files.delete(warm.sidecar());
         Files.delete(SidecarStore.journalPath(warm.sidecar()));
         Files.delete(scratch);

@@ -20,7 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
  * missing but its journal exists" from two lstat(2) calls made before it takes the lock:
  * a writer that sees no sidecar, then the journal another writer created in between, is
  * refused with INVALID_SIDECAR (NOT READY, MANUAL INTERVENTION REQUIRED) although nothing
- * is wrong. Separate store instances on threads stand for processes: OFD locks exclude
+ * is wrong. The test is statistical: it fails when the race shows within its time budget
+ * (here, on a loaded 2-core machine, 0.5-3 % of fresh disks), and passes always once the
+ * check cannot race. Separate store instances on threads stand for processes: OFD locks exclude
  * each other between open file descriptions, and the checks are plain syscalls.
  */
 class SidecarCreationRaceTest {
@@ -42,12 +44,15 @@ class SidecarCreationRaceTest {
     @Test
     void writersRacingTheFirstUpdateOfADiskAllSucceed() throws Exception {
         int writers = 8;
-        int trials = 300;
+        // a time budget, not a count: the race needs a writer descheduled between two
+        // lstat calls, which is as common as the machine is busy; it stops at the first one
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int trials = 0;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         List<String> refused = new ArrayList<>();
         try {
-            for (int i = 0; i < trials; i++) {
-                Disk disk = new Disk(StoreFixtures.DISK_ID, dir.resolve("disk" + i + ".pr.json"));
+            while (refused.isEmpty() && (trials < 20 || System.nanoTime() < deadline)) {
+                Disk disk = new Disk(StoreFixtures.DISK_ID, dir.resolve("disk" + trials++ + ".pr.json"));
                 CyclicBarrier start = new CyclicBarrier(writers);
                 List<Future<String>> results = new ArrayList<>();
                 for (int w = 0; w < writers; w++) {
@@ -58,7 +63,8 @@ class SidecarCreationRaceTest {
                             s.update(disk, StoreFixtures::nextOf);
                             return null;
                         } catch (StoreException e) {
-                            return e.kind() + ": " + e.getMessage();
+                            // BUSY is an answer the guest retries; only a refusal is the bug
+                            return e.kind() == StoreException.Kind.LOCK_TIMEOUT ? "busy" : e.kind() + ": " + e.getMessage();
                         }
                     }));
                 }
@@ -67,7 +73,7 @@ class SidecarCreationRaceTest {
                     String r = f.get(30, TimeUnit.SECONDS);
                     if (r == null) {
                         ok++;
-                    } else {
+                    } else if (!r.equals("busy")) {
                         refused.add(r);
                     }
                 }
@@ -77,7 +83,10 @@ class SidecarCreationRaceTest {
         } finally {
             pool.shutdownNow();
         }
-        assertTrue(refused.isEmpty(), refused.size() + " of " + writers * trials + " first updates were refused, e.g. "
-                + refused.get(0));
+        int n = trials;
+        System.out.println("creation race: " + n + " fresh disks x " + writers + " writers, " + refused.size()
+                + " refused");
+        assertTrue(refused.isEmpty(), () -> "in trial " + n + " of " + writers + " writers racing the first update, "
+                + refused.size() + " were refused: " + refused.get(0));
     }
 }
