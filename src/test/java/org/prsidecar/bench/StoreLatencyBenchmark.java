@@ -43,7 +43,9 @@ import org.prsidecar.scsi.ReservationType;
  * Latency of one sidecar update (a PR OUT that changes the table) and one PR IN, next to the
  * floor the storage puts under them, measured in the same run on the same file system
  * (docs/benchmarks.md, "Sidecar store"). The table is a two-node cluster's: four initiators
- * registered, one holding a WE_RO reservation.
+ * registered, one holding a WE_RO reservation. Sample time: the median and percentiles
+ * resist the outliers a shared virtual disk's flushes produce better than a mean does;
+ * {@link StorePairedLatency} measures the same operations interleaved, for the ratios.
  *
  * <ul>
  *   <li>{@code update}: REGISTER AND IGNORE EXISTING KEY with a new key (generation + 1)
@@ -59,7 +61,7 @@ import org.prsidecar.scsi.ReservationType;
  * </ul>
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
