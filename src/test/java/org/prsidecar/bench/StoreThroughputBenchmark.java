@@ -110,6 +110,17 @@ public final class StoreThroughputBenchmark {
                 disks[d] = new Disk("naa.600140500000000000000000000" + String.format("%05d", d),
                         dir.resolve("disk" + d + ".pr.json"));
             }
+            // every disk has its sidecar before the clock starts: the benchmark is of steady
+            // state, and writers racing to create a sidecar can be refused (see
+            // SidecarCreationRaceTest)
+            SidecarStore setup = new SidecarStore(SidecarStore.Options.defaults());
+            Nexus first = Nexus.iscsi("iqn.2026-11.org.prsidecar.throughput:setup");
+            for (Disk d : disks) {
+                byte[] p = BasicParameterList.of(0, 1).encode();
+                Request r = Request.of(first, PersistentReserveOutCdb.of(PrOutServiceAction.REGISTER, null, p.length)
+                        .encode(), p);
+                setup.update(d, tbl -> new TableStore.Change<>(ENGINE.execute(tbl, r).table(), null));
+            }
             CountDownLatch start = new CountDownLatch(1);
             AtomicLong busy = new AtomicLong();
             long[][] latencies = new long[writers][];
