@@ -206,6 +206,9 @@ class SidecarContentionTest {
         }
         assertTrue(generationChanges > 0 && statuses.containsKey(ScsiStatus.RESERVATION_CONFLICT),
                 "the workload reached generation changes and conflicts: " + statuses);
+        long preempted = actions.entrySet().stream().filter(e -> e.getKey().startsWith("PREEMPT")
+                && e.getKey().endsWith("/GOOD")).mapToLong(Map.Entry::getValue).sum();
+        assertTrue(preempted > 0, "no PREEMPT of another process's key succeeded: " + actions);
         Optional<Nexus> holder = last.table().reservation().flatMap(r -> r.holder());
         holder.ifPresent(h -> assertTrue(last.table().isRegistered(h)));
     }
