@@ -83,14 +83,19 @@ class SidecarCrashTest {
         int kills = 0;
         int recovered = 0;
         int inFlight = 0;
-        for (Future<LaneResult> f : lanes) {
-            LaneResult r = f.get(10, TimeUnit.MINUTES);
-            r.points().forEach((k, v) -> points.merge(k, v, Integer::sum));
-            kills += r.kills();
-            recovered += r.recoveredByReader();
-            inFlight += r.inFlightSurvived();
+        try {
+            for (Future<LaneResult> f : lanes) {
+                LaneResult r = f.get(10, TimeUnit.MINUTES);
+                r.points().forEach((k, v) -> points.merge(k, v, Integer::sum));
+                kills += r.kills();
+                recovered += r.recoveredByReader();
+                inFlight += r.inFlightSurvived();
+            }
+        } finally {
+            // a failed lane stops the other, and every child is gone before @TempDir is removed
+            pool.shutdownNow();
+            assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS), "a lane did not stop");
         }
-        pool.shutdown();
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf("crash test: %d SIGKILLs in %.1f s (%d lanes, class-data archive %s); kill points %s; a fresh reader"
                 + " recovered the sidecar %d times; the in-flight revision survived %d times%n", kills, seconds,
@@ -110,9 +115,10 @@ class SidecarCrashTest {
         int inFlightSurvived = 0;
         int serial = 0;
         Child next = new Child(laneDir, disk, stderr, serial++);
+        Child c = null;
         try {
             for (int k = 0; k < kills; k++) {
-                Child c = next;
+                c = next;
                 next = new Child(laneDir, disk, stderr, serial++);
                 c.awaitReady();
                 c.go();
@@ -121,7 +127,8 @@ class SidecarCrashTest {
                 TimeUnit.MICROSECONDS.sleep(delay);
                 c.kill();
                 List<Long> acks = c.acks();
-                String what = "lane " + laneDir.getFileName() + ", kill " + k + " of child " + c.process.pid()
+                String what = "lane " + laneDir.getFileName() + " (seed " + seed + "), kill " + k + " of child "
+                        + c.process.pid()
                         + " after " + delay + " us (acks " + acks + ", state " + state + ")";
                 // a child's acknowledgements go up one by one, from beyond the state it found
                 assertTrue(acks.get(0) == state + 1 || acks.get(0) == state + 2, what + ": first ack " + acks.get(0)
@@ -160,10 +167,14 @@ class SidecarCrashTest {
                 state = r;
             }
         } finally {
-            next.kill();
+            next.destroy();
+            if (c != null) {
+                c.destroy();
+            }
         }
-        // the lane's sidecar is still good for business
-        SidecarDocument last = StoreFixtures.store().readDocument(disk).orElseThrow();
+        // the lane's sidecar is still good for business (after finishing what the last kill
+        // interrupted, which a read does not do when the sidecar itself is intact)
+        SidecarDocument last = recover(disk).doc();
         StoreFixtures.store().update(disk, StoreFixtures::nextOf);
         assertEquals(last.revision() + 1, StoreFixtures.store().readDocument(disk).orElseThrow().revision());
         return new LaneResult(points, kills, last.revision(), recoveredByReader, inFlightSurvived);
@@ -303,6 +314,12 @@ class SidecarCrashTest {
                 fail("a writer exited by itself with status " + process.exitValue() + " before the kill; it printed "
                         + printed());
             }
+        }
+
+        /** Cleanup: SIGKILL and wait, whatever state it is in. */
+        void destroy() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
         }
 
         /** The acknowledged revisions: complete lines of the ack file (an ERR line fails). */
