@@ -230,4 +230,36 @@ class SidecarNoSpaceTest {
         assertEquals(2, doc.revision());
         assertEquals(next, doc.table());
     }
+
+    /**
+     * DESIGN.md: "if that fails, the command fails and the old table stays". Here the sidecar
+     * write reports an error after the new, shorter table reached the sidecar (modelled with
+     * the fault seam: EIO right after the sidecar's fsync, as an NFS server can answer), and
+     * putting the old, longer table back then fails too (the file system filled up meanwhile).
+     * The command fails, but its journal entry stays PENDING with the new table, and the next
+     * access replays it: a command answered with an error takes effect later. The store logs
+     * this case ("the journal holds the new table and the next access will finish the
+     * update"); the old bytes are nowhere on disk to put back instead.
+     */
+    @Test
+    void aCommandThatFailedNeverTakesEffectLaterEvenWhenItsRollbackFails() throws Exception {
+        Disk disk = StoreFixtures.disk(dir);
+        SidecarStore s = store();
+        ReservationTable old = tableOfSize(6000, 1, 1);
+        s.update(disk, t -> new TableStore.Change<>(old, null));
+        ReservationTable next = tableOfSize(2000, 2, 2);
+        s.injectFaults(step -> {
+            if (step == SidecarStore.Step.SIDECAR_SYNCED) {
+                fill();
+                throw new org.prsidecar.posix.PosixException(org.prsidecar.posix.Errno.EIO, "fsync", disk.sidecar());
+            }
+        });
+        StoreException e = assertThrows(StoreException.class, () -> s.update(disk, t -> new TableStore.Change<>(next,
+                null)));
+        assertEquals(StoreException.Kind.IO_ERROR, e.kind(), e.getMessage());
+        Files.delete(filler);
+
+        assertEquals(old, store().read(disk), "the command failed, so the old table must stay; journal: "
+                + journalHeader(disk.sidecar()));
+    }
 }
