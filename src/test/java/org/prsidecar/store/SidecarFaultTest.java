@@ -188,6 +188,24 @@ class SidecarFaultTest {
         StoreFixtures.store(java.time.Duration.ofMillis(200)).update(disk, StoreFixtures::nextOf);
     }
 
+    @Test
+    void aTableOverTheSizeLimitIsRefusedWithNoSpaceAndNothingIsWritten() throws Exception {
+        Disk disk = StoreFixtures.disk(dir);
+        SidecarStore small = new SidecarStore(SidecarStore.Options.defaults().withMaxSidecarBytes(2048));
+        small.update(disk, t -> new TableStore.Change<>(StoreFixtures.tableOf(2), null)); // 2 registrations
+        Snapshot side = Snapshot.of(disk.sidecar());
+        Snapshot journal = Snapshot.of(SidecarStore.journalPath(disk.sidecar()));
+        ReservationTable big = StoreFixtures.tableOf(3); // 9 registrations: more than 2048 bytes
+        assertTrue(SidecarFormat.encode(doc(3)).length > 2048, "premise");
+        StoreException e = assertThrows(StoreException.class, () -> small.update(disk,
+                t -> new TableStore.Change<>(big, null)));
+        assertEquals(StoreException.Kind.NO_SPACE, e.kind());
+        assertTrue(e.getMessage().contains("over the sidecar limit of 2048"), e.getMessage());
+        assertTrue(e.getMessage().contains("the table was not changed"), e.getMessage());
+        side.assertUnchanged(disk.sidecar());
+        journal.assertUnchanged(SidecarStore.journalPath(disk.sidecar()));
+    }
+
     // ---------------------------------------------------------------- (b) a process dies at a step
 
     /** Where the deterministic writer starts: the first write, a shrinking one, a growing one. */
