@@ -195,8 +195,8 @@ class SidecarFaultTest {
         small.update(disk, t -> new TableStore.Change<>(StoreFixtures.tableOf(2), null)); // 2 registrations
         Snapshot side = Snapshot.of(disk.sidecar());
         Snapshot journal = Snapshot.of(SidecarStore.journalPath(disk.sidecar()));
-        ReservationTable big = StoreFixtures.tableOf(3); // 9 registrations: more than 2048 bytes
-        assertTrue(SidecarFormat.encode(doc(3)).length > 2048, "premise");
+        ReservationTable big = StoreFixtures.tableOf(11); // 12 registrations: more than 2048 bytes
+        assertTrue(SidecarFormat.encode(doc(11)).length > 2048, "premise");
         StoreException e = assertThrows(StoreException.class, () -> small.update(disk,
                 t -> new TableStore.Change<>(big, null)));
         assertEquals(StoreException.Kind.NO_SPACE, e.kind());
