@@ -167,9 +167,11 @@ public final class ReservationTable {
     public static final class Builder {
         private int generation;
         private boolean aptpl;
-        private final LinkedHashMap<Nexus, Registration> registrations;
+        private LinkedHashMap<Nexus, Registration> registrations;
         private Optional<Reservation> reservation;
-        private final LinkedHashMap<Nexus, List<SenseData>> unitAttentions;
+        private LinkedHashMap<Nexus, List<SenseData>> unitAttentions;
+        /** The maps were handed to a built table (no copy): copy them before the next change. */
+        private boolean handedOver;
 
         private Builder(ReservationTable t) {
             generation = t.generation;
@@ -197,16 +199,19 @@ public final class ReservationTable {
 
         /** Adds a registration, or replaces the nexus's registration in place. */
         public Builder register(Registration r) {
+            own();
             registrations.put(r.nexus(), r);
             return this;
         }
 
         public Builder unregister(Nexus nexus) {
+            own();
             registrations.remove(nexus);
             return this;
         }
 
         public Builder clearRegistrations() {
+            own();
             registrations.clear();
             return this;
         }
@@ -234,6 +239,7 @@ public final class ReservationTable {
          * number of distinct unit attentions.
          */
         public Builder queueUnitAttention(Nexus nexus, SenseData sense) {
+            own();
             List<SenseData> q = unitAttentions.getOrDefault(nexus, List.of());
             if (!q.contains(sense)) {
                 List<SenseData> n = new ArrayList<>(q);
@@ -245,6 +251,7 @@ public final class ReservationTable {
 
         /** Removes and returns the oldest unit attention of {@code nexus}. */
         public Optional<SenseData> pollUnitAttention(Nexus nexus) {
+            own();
             List<SenseData> q = unitAttentions.get(nexus);
             if (q == null) {
                 return Optional.empty();
@@ -259,6 +266,7 @@ public final class ReservationTable {
 
         /** Drops the queues of the oldest nexuses until at most {@code max} nexuses have one. */
         public Builder limitUnitAttentionQueues(int max) {
+            own();
             var it = unitAttentions.keySet().iterator();
             while (unitAttentions.size() > max && it.hasNext()) {
                 it.next();
@@ -268,13 +276,23 @@ public final class ReservationTable {
         }
 
         public Builder clearUnitAttentions() {
+            own();
             unitAttentions.clear();
             return this;
         }
 
+        /** The table; the builder stays usable (it copies its maps before changing them again). */
         public ReservationTable build() {
-            return new ReservationTable(generation, aptpl, new LinkedHashMap<>(registrations), reservation,
-                    new LinkedHashMap<>(unitAttentions));
+            handedOver = true;
+            return new ReservationTable(generation, aptpl, registrations, reservation, unitAttentions);
+        }
+
+        private void own() {
+            if (handedOver) {
+                registrations = new LinkedHashMap<>(registrations);
+                unitAttentions = new LinkedHashMap<>(unitAttentions);
+                handedOver = false;
+            }
         }
     }
 }

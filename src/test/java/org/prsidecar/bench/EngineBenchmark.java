@@ -30,7 +30,7 @@ import org.prsidecar.scsi.PrOutServiceAction;
 import org.prsidecar.scsi.ReservationType;
 
 /**
- * Cost of one command against tables of 1, 100 and 10,000 registrations (docs/benchmarks.md,
+ * Cost of one command against tables of 1, 100, 1,000 and 10,000 registrations (docs/benchmarks.md,
  * "Reservation engine"). Every command runs against the same starting table: the engine is
  * pure, so this is the cost of deciding and building the next table, without storage.
  */
@@ -42,7 +42,7 @@ import org.prsidecar.scsi.ReservationType;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx1g"})
 public class EngineBenchmark {
 
-    @Param({"1", "100", "10000"})
+    @Param({"1", "100", "1000", "10000"})
     public int registrations;
 
     private final PersistentReservations engine = new PersistentReservations(1 << 20);
