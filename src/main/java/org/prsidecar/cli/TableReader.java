@@ -34,6 +34,7 @@ final class TableReader {
             case FRESH -> TableView.Source.FRESH;
             case SIDECAR -> TableView.Source.SIDECAR;
             case JOURNAL -> TableView.Source.JOURNAL;
+            case PREVIOUS -> TableView.Source.PREVIOUS;
             case NONE -> null;
         };
         if (source == null) {

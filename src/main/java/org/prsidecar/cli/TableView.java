@@ -39,7 +39,9 @@ final class TableView {
         FRESH,
         SIDECAR,
         /** The sidecar is torn; the journal's complete pending update is what the daemon serves next. */
-        JOURNAL
+        JOURNAL,
+        /** An update failed and was not undone: the daemon puts back the table the journal kept from before it. */
+        PREVIOUS
     }
 
     /** One disk's table, with what the tools know about where it comes from. */
@@ -76,6 +78,9 @@ final class TableView {
             case SIDECAR -> out.println("  sidecar " + s.sidecar() + ", revision " + s.revision());
             case JOURNAL -> out.println("  sidecar " + s.sidecar() + " is torn; shown: revision " + s.revision()
                     + " from its journal, which the daemon writes back on its next access");
+            case PREVIOUS -> out.println("  sidecar " + s.sidecar() + " holds an update that failed; shown: revision "
+                    + s.revision() + " from before it, kept in the journal, which the daemon puts back on its next"
+                    + " access");
         }
         s.doc().ifPresent(d -> out.println("  last written by " + d.writer().host() + " (pid " + d.writer().pid()
                 + ") at " + d.writer().time() + ": " + d.writer().program()));

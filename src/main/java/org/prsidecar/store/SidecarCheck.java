@@ -87,7 +87,7 @@ public final class SidecarCheck {
         PENDING_INCOMPLETE,
         /** The entry reached the sidecar. */
         APPLIED,
-        /** The update failed and was rolled back: never replayed. */
+        /** The update failed: never finished; the old table it keeps is put back if the sidecar needs it. */
         ABORTED,
         /** A symbolic link or not a regular file. */
         REFUSED,
@@ -101,12 +101,14 @@ public final class SidecarCheck {
      *     OTHER_DISK: the other disk's table
      * @param journalDocument a complete journal entry that is a valid sidecar of this disk
      * @param journalPayload its bytes, exactly as they would be written back
+     * @param journalPrevious the sidecar's bytes from before that entry's update (empty bytes:
+     *     a fresh disk), kept to put back if the update failed
      * @param highestRevision the highest revision seen in either file (0 if none)
      */
     public record Report(Path sidecar, Path journal, Optional<String> expectedDisk, SidecarState sidecarState,
             long sidecarSize, Optional<SidecarDocument> document, JournalState journalState,
             OptionalLong journalRevision, Optional<SidecarDocument> journalDocument, Optional<byte[]> journalPayload,
-            long highestRevision, List<Finding> findings) {
+            Optional<byte[]> journalPrevious, long highestRevision, List<Finding> findings) {
 
         public Report {
             findings = List.copyOf(findings);
@@ -130,6 +132,9 @@ public final class SidecarCheck {
          */
         public Served served() {
             boolean replayable = journalState == JournalState.PENDING && journalDocument.isPresent();
+            if (undoesFailedUpdate()) {
+                return journalPrevious.orElseThrow().length == 0 ? Served.FRESH : Served.PREVIOUS;
+            }
             return switch (sidecarState) {
                 case VALID -> Served.SIDECAR;
                 case MISSING -> Served.FRESH;
@@ -142,11 +147,39 @@ public final class SidecarCheck {
             };
         }
 
+        /**
+         * An update that failed (ABORTED) and whose rollback did not make it: the sidecar holds
+         * its table or is torn, so the store puts back the old bytes the entry keeps.
+         */
+        public boolean undoesFailedUpdate() {
+            if (journalState != JournalState.ABORTED || journalPrevious.isEmpty() || journalDocument.isEmpty()) {
+                return false;
+            }
+            return switch (sidecarState) {
+                case VALID -> document.equals(journalDocument);
+                case EMPTY -> journalPrevious.get().length > 0;
+                case INVALID, EDITED, OTHER_DISK -> true;
+                default -> false;
+            };
+        }
+
+        /** The table the journal kept from before its (failed) update, if it is one. */
+        public Optional<SidecarDocument> previousDocument() {
+            return journalPrevious.filter(b -> b.length > 0).flatMap(b -> {
+                try {
+                    return Optional.of(SidecarFormat.decode(b, disk().orElse(null)));
+                } catch (SidecarFormatException e) {
+                    return Optional.empty();
+                }
+            });
+        }
+
         /** The table {@link #served()} names; empty for a fresh table and for a refused disk. */
         public Optional<SidecarDocument> current() {
             return switch (served()) {
                 case SIDECAR -> document;
                 case JOURNAL -> journalDocument;
+                case PREVIOUS -> previousDocument();
                 default -> Optional.empty();
             };
         }
@@ -159,6 +192,8 @@ public final class SidecarCheck {
         SIDECAR,
         /** The sidecar is torn or empty and the journal holds a complete pending update. */
         JOURNAL,
+        /** An update failed and its rollback did not make it: the table from before it, kept in the journal. */
+        PREVIOUS,
         /** The daemon refuses the disk until an operator acts. */
         NONE
     }
@@ -358,6 +393,7 @@ public final class SidecarCheck {
         OptionalLong jrev = OptionalLong.empty();
         Optional<SidecarDocument> jdoc = Optional.empty();
         Optional<byte[]> jpayload = Optional.empty();
+        Optional<byte[]> jprevious = Optional.empty();
         String jproblem = null;
         if (jour.refused().isPresent()) {
             js = JournalState.REFUSED;
@@ -383,6 +419,7 @@ public final class SidecarCheck {
                     try {
                         jdoc = Optional.of(SidecarFormat.decode(e.payload().get(), disk.orElse(null)));
                         jpayload = e.payload();
+                        jprevious = e.previous();
                     } catch (SidecarFormatException ex) {
                         jproblem = ex.getMessage();
                     }
@@ -399,8 +436,18 @@ public final class SidecarCheck {
 
         sidecarFindings(findings, sidecar, c, js, jrev, jdoc);
         journalFindings(findings, journalPath, c, js, jrev, jdoc, jproblem);
-        return new Report(sidecar, journalPath, expectedDisk, c.state(), size, c.doc(), js, jrev, jdoc, jpayload,
-                highest, findings);
+        Report report = new Report(sidecar, journalPath, expectedDisk, c.state(), size, c.doc(), js, jrev, jdoc,
+                jpayload, jprevious, highest, findings);
+        if (report.undoesFailedUpdate()) {
+            List<Finding> more = new ArrayList<>(findings);
+            more.add(new Finding(Severity.WARNING, journalPath, "failed update: revision " + jrev.getAsLong()
+                    + " was answered with an error, but putting the old table back did not make it, so the sidecar"
+                    + " holds that update or is torn. The daemon puts the old table (kept in the journal) back on"
+                    + " its next access; 'prsidecar repair' does it now"));
+            report = new Report(sidecar, journalPath, expectedDisk, c.state(), size, c.doc(), js, jrev, jdoc,
+                    jpayload, jprevious, highest, more);
+        }
+        return report;
     }
 
     /** Classifies the bytes of an existing, readable sidecar. */

@@ -44,6 +44,8 @@ public final class SidecarRepair {
         NOTHING,
         /** A complete pending journal entry did not reach the sidecar: write it there. */
         FINISH_FROM_JOURNAL,
+        /** An update failed and its rollback did not make it: write back the old table the journal kept. */
+        UNDO_FAILED_UPDATE,
         /** The sidecar is torn, empty, missing or (asked for) replaced: write the journal's copy. */
         RESTORE_FROM_JOURNAL,
         /** A pending entry that the sidecar already holds (or is newer than): mark it done. */
@@ -209,6 +211,11 @@ public final class SidecarRepair {
             }
             return fromJournal(r, Action.RESTORE_FROM_JOURNAL, "restore revision " + r.journalRevision().getAsLong()
                     + " from the journal over the sidecar (" + describeSidecar(r) + ")");
+        }
+        if (r.undoesFailedUpdate()) {
+            return new Plan(Action.UNDO_FAILED_UPDATE, "put back the table from before the update to revision "
+                    + r.journalRevision().getAsLong() + ", which failed and was answered so (the journal kept it)",
+                    r.previousDocument(), r);
         }
         return switch (s) {
             case UNSUPPORTED_VERSION -> refuse(r, firstFinding(r, r.sidecar()));
@@ -414,6 +421,7 @@ public final class SidecarRepair {
                     }
                 }
             }
+            case UNDO_FAILED_UPDATE -> writeInPlace(main, r.journalPrevious().orElseThrow()); // stays ABORTED
             case MARK_JOURNAL_APPLIED, DISCARD_JOURNAL_ENTRY -> {
                 try (PosixFile j = PosixFile.open(journalPath, OpenMode.READ_WRITE, 0)) {
                     SidecarJournal.mark(j, plan.action() == Action.MARK_JOURNAL_APPLIED ? SidecarJournal.State.APPLIED
@@ -430,8 +438,9 @@ public final class SidecarRepair {
                 SidecarDocument next = plan.table().orElseThrow();
                 byte[] bytes = SidecarFormat.encode(next);
                 boolean journalCreated = !exists(journalPath);
+                byte[] replaced = replacedBytes(main); // kept beside the new ones, as every update does
                 try (PosixFile j = PosixFile.open(journalPath, OpenMode.READ_WRITE_CREATE, options.createMode())) {
-                    SidecarJournal.writePending(j, next.revision(), bytes);
+                    SidecarJournal.writePending(j, next.revision(), bytes, replaced);
                     if (created || journalCreated) {
                         syncDirectory(r.sidecar().getParent());
                     }
@@ -440,6 +449,15 @@ public final class SidecarRepair {
                 }
             }
             case NOTHING, REFUSE -> throw new IllegalStateException("nothing to carry out for " + plan.action());
+        }
+    }
+
+    /** What the sidecar holds now, if it fits the limit (a backup copy exists either way). */
+    private byte[] replacedBytes(PosixFile main) {
+        try {
+            return main.readAll(options.maxSidecarBytes());
+        } catch (PosixException e) {
+            return new byte[0];
         }
     }
 

@@ -247,26 +247,33 @@ public final class SidecarStore implements TableStore {
             return hit;
         }
         byte[] bytes = f.readAll(options.maxSidecarBytes());
-        Optional<SidecarJournal.Entry> journal = Optional.empty();
         if (bytes.length == 0) {
-            journal = readJournal(disk);
-            if (journal.isPresent() && journal.get().replayable()) {
+            Optional<SidecarJournal.Entry> journal = readJournal(disk);
+            if (journal.isPresent() && (journal.get().replayable() || journal.get().undoable()
+                    && journal.get().previous().orElseThrow().length > 0)) {
                 throw new NeedsRecovery();
             }
             requireNoAppliedJournal(disk, journal);
             return Optional.empty();
         }
+        SidecarDocument doc;
         try {
-            SidecarDocument doc = SidecarFormat.decode(bytes, disk.id());
-            cache.put(disk.sidecar(), Cached.of(st, doc, bytes.length));
-            return Optional.of(doc);
+            doc = SidecarFormat.decode(bytes, disk.id());
         } catch (SidecarFormatException e) {
-            journal = readJournal(disk);
-            if (journal.isPresent() && journal.get().replayable()) {
+            Optional<SidecarJournal.Entry> journal = readJournal(disk);
+            if (journal.isPresent() && (journal.get().replayable() || journal.get().undoable())) {
                 throw new NeedsRecovery();
             }
             throw invalid(disk, st, e.getMessage());
         }
+        // a failed update whose rollback did not make it left its table here: never serve it
+        Optional<SidecarJournal.Entry> header = journalHeaderIfReadable(disk);
+        if (header.isPresent() && header.get().state() == SidecarJournal.State.ABORTED
+                && header.get().revision() == doc.revision()) {
+            throw new NeedsRecovery();
+        }
+        cache.put(disk.sidecar(), Cached.of(st, doc, bytes.length));
+        return Optional.of(doc);
     }
 
     @Override
@@ -280,8 +287,12 @@ public final class SidecarStore implements TableStore {
 
     private <R> Updated<R> update(Disk disk, TableUpdate<R> update, boolean recoveryOnly) throws StoreException {
         Path path = disk.sidecar();
-        // a removed sidecar whose journal remains is refused under the lock (requireNoAppliedJournal)
         boolean created = !exists(disk, path);
+        if (created && exists(disk, journalPath(path)) && !exists(disk, path)) {
+            // checked in this order (journal, then sidecar again) it cannot be a sidecar being
+            // created by another writer: the sidecar is created before its journal
+            throw orphanJournal(disk);
+        }
         if (created && recoveryOnly) {
             return new Updated<>(ReservationTable.empty(), null, Optional.empty());
         }
@@ -329,9 +340,9 @@ public final class SidecarStore implements TableStore {
 
     /** Under the exclusive lock: finishes an interrupted update if there is one, then loads. */
     private Current recoverAndLoad(Disk disk, PosixFile main, FileStat st) throws IOException, StoreException {
-        Optional<SidecarJournal.Entry> journal = readJournal(disk);
-        if (journal.isPresent() && journal.get().state() == SidecarJournal.State.PENDING) {
-            st = finishInterruptedUpdate(disk, main, st, journal.get());
+        Optional<SidecarJournal.Entry> header = readJournalHeader(disk);
+        if (header.isPresent() && header.get().state() != SidecarJournal.State.APPLIED) {
+            st = settleJournal(disk, main, st);
         }
         Optional<SidecarDocument> hit = cached(disk, main, st);
         if (hit.isPresent()) {
@@ -339,7 +350,7 @@ public final class SidecarStore implements TableStore {
         }
         byte[] bytes = main.readAll(options.maxSidecarBytes());
         if (bytes.length == 0) {
-            requireNoAppliedJournal(disk, readJournal(disk));
+            requireNoAppliedJournal(disk, readJournalHeader(disk));
             return Current.FRESH;
         }
         try {
@@ -352,44 +363,73 @@ public final class SidecarStore implements TableStore {
     }
 
     /**
-     * A PENDING journal: its writer stopped after making the journal durable, before or while
-     * writing the sidecar. Replays it when it is complete, valid for this disk and not older
-     * than the sidecar; otherwise the sidecar was never touched and the entry is dropped.
+     * A journal entry that is not APPLIED, under the exclusive lock. PENDING: its writer
+     * stopped after making the entry durable, before or while writing the sidecar: the update
+     * is finished when the entry is complete, valid for this disk and not older than the
+     * sidecar (otherwise the sidecar was never touched and the entry is dropped). ABORTED: the
+     * update failed and was answered so; if its rollback did not make it (the sidecar holds
+     * the new bytes or is torn), the old bytes the entry keeps are put back.
      */
-    private FileStat finishInterruptedUpdate(Disk disk, PosixFile main, FileStat st, SidecarJournal.Entry entry)
-            throws IOException, StoreException {
+    private FileStat settleJournal(Disk disk, PosixFile main, FileStat st) throws IOException, StoreException {
+        Optional<SidecarJournal.Entry> read = readJournal(disk);
+        if (read.isEmpty() || read.get().state() == SidecarJournal.State.APPLIED) {
+            return st;
+        }
+        SidecarJournal.Entry entry = read.get();
         Path journalPath = journalPath(disk.sidecar());
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE, 0)) {
             if (entry.payload().isEmpty()) {
-                LOG.log(Level.INFO, "disk " + disk.id() + ": dropped an incomplete journal entry for revision "
-                        + entry.revision() + " in " + journalPath
-                        + " (its writer stopped before the entry was durable; the sidecar was not touched)");
-                SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
+                if (entry.state() == SidecarJournal.State.PENDING) {
+                    LOG.log(Level.INFO, "disk " + disk.id() + ": dropped an incomplete journal entry for revision "
+                            + entry.revision() + " in " + journalPath
+                            + " (its writer stopped before the entry was durable; the sidecar was not touched)");
+                    SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
+                }
                 return st;
             }
-            byte[] payload = entry.payload().get();
-            try {
-                SidecarFormat.decode(payload, disk.id());
-            } catch (SidecarFormatException e) {
-                throw invalid(disk, st, "its journal " + journalPath + " holds a complete entry that is not a valid"
-                        + " sidecar of this disk (" + e.getMessage() + "); move the journal away after checking it");
+            byte[] next = entry.payload().get();
+            byte[] previous = entry.previous().orElseThrow();
+            requireValidEntry(disk, st, journalPath, next);
+            if (previous.length > 0) {
+                requireValidEntry(disk, st, journalPath, previous);
             }
             byte[] current = main.readAll(options.maxSidecarBytes());
             OptionalLong onDisk = validRevision(current, disk);
-            if (!Arrays.equals(current, payload) && (onDisk.isEmpty() || onDisk.getAsLong() < entry.revision())) {
-                main.writeFully(payload, 0);
-                main.truncate(payload.length);
-                main.fsync();
-                cache.invalidate(disk.sidecar());
-                LOG.log(Level.WARNING, "disk " + disk.id() + ": recovered revision " + entry.revision() + " of "
-                        + disk.sidecar()
-                        + " from its journal (a writer stopped in the middle of an update; the sidecar was "
-                        + (onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong()) + ")");
-                st = main.stat();
+            if (entry.state() == SidecarJournal.State.PENDING) {
+                if (!Arrays.equals(current, next) && (onDisk.isEmpty() || onDisk.getAsLong() < entry.revision())) {
+                    st = overwrite(main, next, disk);
+                    LOG.log(Level.WARNING, "disk " + disk.id() + ": recovered revision " + entry.revision() + " of "
+                            + disk.sidecar() + " from its journal (a writer stopped in the middle of an update;"
+                            + " the sidecar was " + (onDisk.isEmpty() ? "torn" : "at revision " + onDisk.getAsLong())
+                            + ")");
+                }
+                SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
+            } else if (!Arrays.equals(current, previous) && (onDisk.isEmpty() || Arrays.equals(current, next))) {
+                st = overwrite(main, previous, disk);
+                LOG.log(Level.WARNING, "disk " + disk.id() + ": put back the table of " + disk.sidecar() + " from"
+                        + " before an update that failed (revision " + entry.revision() + " was answered with an"
+                        + " error, and putting the old table back had failed too)");
             }
-            SidecarJournal.mark(journal, SidecarJournal.State.APPLIED, false);
             return st;
         }
+    }
+
+    private void requireValidEntry(Disk disk, FileStat st, Path journalPath, byte[] bytes) throws StoreException {
+        try {
+            SidecarFormat.decode(bytes, disk.id());
+        } catch (SidecarFormatException e) {
+            throw invalid(disk, st, "its journal " + journalPath + " holds a complete entry that is not a valid"
+                    + " sidecar of this disk (" + e.getMessage() + "); move the journal away after checking it");
+        }
+    }
+
+    /** Writes {@code bytes} over the sidecar in place and makes them durable. */
+    private FileStat overwrite(PosixFile main, byte[] bytes, Disk disk) throws PosixException {
+        main.writeFully(bytes, 0);
+        main.truncate(bytes.length);
+        main.fsync();
+        cache.invalidate(disk.sidecar());
+        return main.stat();
     }
 
     private static OptionalLong validRevision(byte[] bytes, Disk disk) {
@@ -412,19 +452,20 @@ public final class SidecarStore implements TableStore {
                     + " would take " + bytes.length + " bytes, over the sidecar limit of " + options.maxSidecarBytes()
                     + "; the table was not changed (raise the limit or remove registrations)");
         }
+        byte[] old = cur.doc().map(SidecarFormat::encode).orElse(new byte[0]);
         Path journalPath = journalPath(disk.sidecar());
         boolean journalCreated = !exists(disk, journalPath);
         try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_WRITE_CREATE, options.createMode())) {
             requireRegular(disk, journalPath, journal);
             try {
                 faults.at(Step.JOURNAL_WRITE);
-                SidecarJournal.writePending(journal, next.revision(), bytes);
+                SidecarJournal.writePending(journal, next.revision(), bytes, old);
                 if (created || journalCreated) {
                     syncDirectory(disk.sidecar().getParent());
                 }
                 faults.at(Step.JOURNAL_WRITTEN);
             } catch (IOException e) {
-                abortQuietly(disk, journal);
+                abortQuietly(disk, journal, next.revision());
                 throw e;
             }
             try {
@@ -435,7 +476,7 @@ public final class SidecarStore implements TableStore {
                 main.fsync();
                 faults.at(Step.SIDECAR_SYNCED);
             } catch (IOException e) {
-                rollBack(disk, main, journal, cur);
+                rollBack(disk, main, journal, old);
                 throw e;
             }
             cache.put(disk.sidecar(), Cached.of(main.stat(), next, bytes.length));
@@ -450,25 +491,40 @@ public final class SidecarStore implements TableStore {
         }
     }
 
-    /** The sidecar write failed part-way: put the old bytes back, so the journal never wins. */
-    private void rollBack(Disk disk, PosixFile main, PosixFile journal, Current cur) {
-        byte[] old = cur.doc().map(SidecarFormat::encode).orElse(new byte[0]);
+    /**
+     * The sidecar write failed part-way and the command will be answered with an error: put
+     * the old bytes back, and mark the entry ABORTED so that it is never finished. If putting
+     * them back fails too, the ABORTED entry keeps them and the next access puts them back.
+     */
+    private void rollBack(Disk disk, PosixFile main, PosixFile journal, byte[] old) {
         cache.invalidate(disk.sidecar());
         try {
             main.writeFully(old, 0);
             main.truncate(old.length);
             main.fsync();
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "disk " + disk.id() + ": writing " + disk.sidecar() + " failed and so did putting"
+                    + " the old table back (" + e.getMessage() + "); its journal keeps the old table and the next"
+                    + " access to the disk puts it back");
+        }
+        try {
             SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "disk " + disk.id() + ": writing " + disk.sidecar()
-                    + " failed and so did putting the old table back (" + e.getMessage()
-                    + "); the journal holds the new table and the next access will finish the update");
+            LOG.log(Level.ERROR, "disk " + disk.id() + ": cannot mark the failed update in " + journalPath(
+                    disk.sidecar()) + " (" + e.getMessage() + "); check the storage, then 'prsidecar check'");
         }
     }
 
-    private static void abortQuietly(Disk disk, PosixFile journal) {
+    /**
+     * The journal write failed: mark the entry ABORTED, but only if its header is this
+     * update's (an older, applied entry still there must never be taken for a failed one).
+     */
+    private static void abortQuietly(Disk disk, PosixFile journal, long revision) {
         try {
-            SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
+            Optional<SidecarJournal.Entry> h = SidecarJournal.readHeader(journal);
+            if (h.isPresent() && h.get().revision() == revision) {
+                SidecarJournal.mark(journal, SidecarJournal.State.ABORTED, true);
+            }
         } catch (IOException e) {
             LOG.log(Level.DEBUG, "disk " + disk.id() + ": could not mark journal aborted: " + e.getMessage());
         }
@@ -516,6 +572,42 @@ public final class SidecarStore implements TableStore {
                 + " exists: restore the sidecar from a backup, or remove the journal to start from an empty table");
     }
 
+    /**
+     * For readers: the journal's header if it can be read; a journal this process may not
+     * read, or one that is not a regular file, is no evidence of a failed update (updates
+     * refuse it, reads of a valid sidecar go on).
+     */
+    private Optional<SidecarJournal.Entry> journalHeaderIfReadable(Disk disk) {
+        Path journalPath = journalPath(disk.sidecar());
+        try {
+            FileStat st = FileStat.of(journalPath, false);
+            if (!st.isRegularFile()) {
+                return Optional.empty();
+            }
+            try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_ONLY, 0)) {
+                return SidecarJournal.readHeader(journal);
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<SidecarJournal.Entry> readJournalHeader(Disk disk) throws IOException, StoreException {
+        Path journalPath = journalPath(disk.sidecar());
+        if (!exists(disk, journalPath)) {
+            return Optional.empty();
+        }
+        try (PosixFile journal = PosixFile.open(journalPath, OpenMode.READ_ONLY, 0)) {
+            requireRegular(disk, journalPath, journal);
+            return SidecarJournal.readHeader(journal);
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ENOENT) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     private void requireNoAppliedJournal(Disk disk, Optional<SidecarJournal.Entry> journal) throws StoreException {
         if (journal.isPresent() && journal.get().state() == SidecarJournal.State.APPLIED && journal.get().revision() > 0) {
             throw invalid(disk, null, "the sidecar is empty, but its journal says revision "
@@ -560,7 +652,8 @@ public final class SidecarStore implements TableStore {
         if (!st.isRegularFile()) {
             throw invalid(disk, st, it + " is a " + st.kindName() + ", not a regular file");
         }
-        long limit = options.maxSidecarBytes() + (path.equals(disk.sidecar()) ? 0 : SidecarJournal.HEADER_LENGTH);
+        long limit = path.equals(disk.sidecar()) ? options.maxSidecarBytes()
+                : 2L * options.maxSidecarBytes() + SidecarJournal.HEADER_LENGTH; // a journal keeps two copies
         if (st.size() > limit) {
             throw invalid(disk, st, it + " holds " + st.size() + " bytes, over the limit of " + limit);
         }

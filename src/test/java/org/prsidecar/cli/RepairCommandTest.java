@@ -76,7 +76,7 @@ class RepairCommandTest {
         ToolsHarness.write(disk, one());
         byte[] j = ToolsHarness.journal("PENDING", disk, 2, one().toBuilder().aptpl(true).build());
         Files.write(ToolsHarness.journalOf(disk), j);
-        byte[] torn = Arrays.copyOfRange(j, 81, 150);
+        byte[] torn = Arrays.copyOfRange(j, ToolsHarness.JOURNAL_HEADER, ToolsHarness.JOURNAL_HEADER + 69);
         Files.write(disk.sidecar(), torn);
         Object inode = Files.getAttribute(disk.sidecar(), "unix:ino");
         Run r = run("repair", image.toString());

@@ -200,7 +200,7 @@ class ShowCommandTest {
         ToolsHarness.write(disk, ReservationTable.empty().toBuilder().register(new Registration(A, 1)).build());
         byte[] j = ToolsHarness.journal("PENDING", disk, 2, busy());
         Files.write(ToolsHarness.journalOf(disk), j);
-        Files.write(disk.sidecar(), Arrays.copyOfRange(j, 81, 200));
+        Files.write(disk.sidecar(), Arrays.copyOfRange(j, ToolsHarness.JOURNAL_HEADER, ToolsHarness.JOURNAL_HEADER + 119));
         String before = ToolsHarness.snapshot(dir);
         Run r = run("show", image.toString());
         assertEquals(0, r.status(), r.toString());

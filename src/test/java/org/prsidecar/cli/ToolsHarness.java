@@ -116,21 +116,35 @@ final class ToolsHarness {
         return store().read(disk);
     }
 
+    /** Length of a journal's header line (docs/sidecar-format.md): the new sidecar follows it. */
+    static final int JOURNAL_HEADER = 112;
+
     /**
-     * A journal as a writer leaves it: the documented 81-byte header (state, revision, length,
-     * CRC-32C of the payload) and the payload, a sidecar of {@code table}.
+     * A journal as a writer leaves it: the documented header (state, revision, and the length
+     * and CRC-32C of each copy), the new sidecar (a sidecar of {@code table}) and the sidecar
+     * as it was before (read from disk; empty if there was none).
      */
-    static byte[] journal(String state, Disk disk, long revision, ReservationTable table) {
+    static byte[] journal(String state, Disk disk, long revision, ReservationTable table) throws IOException {
         byte[] payload = SidecarFormat.encode(new SidecarDocument(disk.id(), revision,
                 new SidecarDocument.Writer("dead-host", 1, Instant.EPOCH, "test"), table));
-        CRC32C crc = new CRC32C();
-        crc.update(payload);
-        byte[] header = String.format("prsidecar-journal v1 %s rev=%019d len=%010d crc=%08x\n", state, revision,
-                payload.length, crc.getValue()).getBytes(StandardCharsets.US_ASCII);
-        byte[] all = new byte[header.length + payload.length];
+        byte[] previous = Files.exists(disk.sidecar()) ? Files.readAllBytes(disk.sidecar()) : new byte[0];
+        byte[] header = String.format("prsidecar-journal v1 %s rev=%019d len=%010d crc=%s old=%010d oldcrc=%s\n",
+                state, revision, payload.length, crc(payload), previous.length, crc(previous))
+                .getBytes(StandardCharsets.US_ASCII);
+        if (header.length != JOURNAL_HEADER) {
+            throw new IllegalStateException("journal header of " + header.length + " bytes");
+        }
+        byte[] all = new byte[header.length + payload.length + previous.length];
         System.arraycopy(header, 0, all, 0, header.length);
         System.arraycopy(payload, 0, all, header.length, payload.length);
+        System.arraycopy(previous, 0, all, header.length + payload.length, previous.length);
         return all;
+    }
+
+    private static String crc(byte[] b) {
+        CRC32C crc = new CRC32C();
+        crc.update(b);
+        return String.format("%08x", crc.getValue());
     }
 
     static Path journalOf(Disk disk) {

@@ -81,7 +81,8 @@ class CheckSidecarTest {
         byte[] bytes = SidecarFormat.encode(new SidecarDocument(disk().id(), revision,
                 new SidecarDocument.Writer("h", 1, Instant.EPOCH, "test"), table));
         try (PosixFile j = PosixFile.open(journal(), OpenMode.READ_WRITE_CREATE, 0600)) {
-            SidecarJournal.writePending(j, revision, bytes);
+            SidecarJournal.writePending(j, revision, bytes,
+                    java.nio.file.Files.exists(sidecar()) ? java.nio.file.Files.readAllBytes(sidecar()) : new byte[0]);
         }
         return bytes;
     }

@@ -103,7 +103,7 @@ class HostileJournalTest {
                 }),
                 Arguments.of("over the size limit (sparse)", (HostileSidecarTest.Setup) t -> {
                     try (RandomAccessFile f = new RandomAccessFile(t.journal().toFile(), "rw")) {
-                        f.setLength((16L << 20) + 1024);
+                        f.setLength(2 * (16L << 20) + SidecarJournal.HEADER_LENGTH + 1024); // over two copies and a header
                     }
                 }));
     }

@@ -192,18 +192,21 @@ class SidecarNoSpaceTest {
     void whenTheJournalFitsButTheSidecarCannotGrowTheUpdateFailsWithNoSpaceAndTheOldTableStays() throws Exception {
         Disk disk = StoreFixtures.disk(dir);
         SidecarStore s = store();
-        // sidecar in one page, its journal (81 bytes more) in two
-        ReservationTable old = tableOfSize(4075, 1, 1);
+        // a big table, then a small one: the sidecar shrinks to one page, and the journal (which
+        // keeps the new and the previous table) keeps two pages
+        ReservationTable first = tableOfSize(6000, 1, 1);
+        s.update(disk, t -> new TableStore.Change<>(first, null));
+        ReservationTable old = tableOfSize(1000, 2, 2);
         s.update(disk, t -> new TableStore.Change<>(old, null));
         long sidecarBytes = Files.size(disk.sidecar());
         long journalBytes = Files.size(SidecarStore.journalPath(disk.sidecar()));
-        assertTrue(sidecarBytes <= PAGE && journalBytes > PAGE, "premise: sidecar " + sidecarBytes + " bytes in one page,"
-                + " journal " + journalBytes + " bytes in two");
+        assertTrue(sidecarBytes <= PAGE && journalBytes > PAGE && journalBytes <= 2 * PAGE, "premise: sidecar "
+                + sidecarBytes + " bytes in one page, journal " + journalBytes + " bytes in two");
         byte[] oldBytes = Files.readAllBytes(disk.sidecar());
 
         fill();
-        // the new sidecar needs a second page; its journal entry still fits the journal's two
-        ReservationTable next = tableOfSize(6000, 2, 2);
+        // the new sidecar needs a second page; its journal entry (new and previous) still fits the journal's two
+        ReservationTable next = tableOfSize(5000, 3, 3);
         StoreException e = assertThrows(StoreException.class, () -> s.update(disk, t -> new TableStore.Change<>(next,
                 null)));
         assertEquals(StoreException.Kind.NO_SPACE, e.kind(), e.getMessage());
@@ -211,7 +214,7 @@ class SidecarNoSpaceTest {
         assertTrue(e.getMessage().contains("free space on the storage; the table was not changed"), e.getMessage());
 
         String header = journalHeader(disk.sidecar());
-        assertTrue(header.startsWith("prsidecar-journal v1 ABORTED rev=0000000000000000002 len="), header);
+        assertTrue(header.startsWith("prsidecar-journal v1 ABORTED rev=0000000000000000003 len="), header);
         SidecarJournal.Entry entry;
         try (org.prsidecar.posix.PosixFile j = org.prsidecar.posix.PosixFile.open(
                 SidecarStore.journalPath(disk.sidecar()), org.prsidecar.posix.OpenMode.READ_ONLY, 0)) {
@@ -227,7 +230,7 @@ class SidecarNoSpaceTest {
         Files.delete(filler);
         s.update(disk, t -> new TableStore.Change<>(next, null));
         SidecarDocument doc = store().readDocument(disk).orElseThrow();
-        assertEquals(2, doc.revision());
+        assertEquals(3, doc.revision());
         assertEquals(next, doc.table());
     }
 
@@ -236,10 +239,8 @@ class SidecarNoSpaceTest {
      * write reports an error after the new, shorter table reached the sidecar (modelled with
      * the fault seam: EIO right after the sidecar's fsync, as an NFS server can answer), and
      * putting the old, longer table back then fails too (the file system filled up meanwhile).
-     * The command fails, but its journal entry stays PENDING with the new table, and the next
-     * access replays it: a command answered with an error takes effect later. The store logs
-     * this case ("the journal holds the new table and the next access will finish the
-     * update"); the old bytes are nowhere on disk to put back instead.
+     * The journal entry, marked ABORTED in place (no allocation), keeps the old table: the next
+     * access puts it back, so the failed command never takes effect.
      */
     @Test
     void aCommandThatFailedNeverTakesEffectLaterEvenWhenItsRollbackFails() throws Exception {

@@ -98,7 +98,7 @@ class SidecarStoreTest {
                 new SidecarDocument.Writer("h", 1, java.time.Instant.EPOCH, "p"), next));
         try (var j = org.prsidecar.posix.PosixFile.open(SidecarStore.journalPath(disk().sidecar()),
                 org.prsidecar.posix.OpenMode.READ_WRITE_CREATE, 0600)) {
-            SidecarJournal.writePending(j, 2, bytes);
+            SidecarJournal.writePending(j, 2, bytes, old);
         }
         Files.write(disk().sidecar(), Arrays.copyOf(bytes, bytes.length / 2));
         assertFalse(Arrays.equals(old, Files.readAllBytes(disk().sidecar())));
