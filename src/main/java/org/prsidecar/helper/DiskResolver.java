@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.prsidecar.posix.Credentials;
 import org.prsidecar.posix.Fd;
 import org.prsidecar.posix.FileStat;
 import org.prsidecar.posix.PosixException;
@@ -90,6 +91,18 @@ public final class DiskResolver {
 
     /** Never throws: what cannot be looked at is refused with the reason. */
     public Resolution resolve(int fd) {
+        return resolve(fd, 0);
+    }
+
+    /**
+     * As {@link #resolve(int)}, for a peer with uid {@code peerUid}. An image file passed
+     * directly (not a loop device) is emulated only for root, the daemon's own user (the
+     * in-process helpers of demo and bench), or when mapped: QEMU's
+     * pr-manager only ever passes block and character devices, and a sidecar is created beside
+     * the image, so an unprivileged peer must not be able to make the daemon create files
+     * beside any file it can open.
+     */
+    public Resolution resolve(int fd, int peerUid) {
         Facts f;
         try {
             f = facts(fd);
@@ -110,6 +123,12 @@ public final class DiskResolver {
         }
         if (f.file().isPresent()) {
             Path image = f.file().get();
+            if (peerUid != 0 && peerUid != Credentials.euid() && f.stat().isRegularFile()) {
+                return new Refuse(f.describe() + " is an image file passed by uid " + peerUid + " (neither root nor"
+                        + " this daemon's user); QEMU"
+                        + " passes block devices (a loop device over the image, or a LUN); map the file in the"
+                        + " configuration to allow it");
+            }
             return emulate("file:" + image, () -> image.resolveSibling(image.getFileName() + SIDECAR_SUFFIX),
                     f.describe());
         }

@@ -28,6 +28,7 @@ final class HelperConnection implements Runnable {
 
     private final UnixConnection connection;
     private final PeerIdentity who;
+    private final int peerUid;
     private final DiskResolver disks;
     private final RequestHandler handler;
     private final Duration frameTimeout;
@@ -47,10 +48,11 @@ final class HelperConnection implements Runnable {
     private boolean busy;
     private boolean stopping;
 
-    HelperConnection(UnixConnection connection, PeerIdentity who, DiskResolver disks, RequestHandler handler,
-            Duration frameTimeout, Runnable onExit) {
+    HelperConnection(UnixConnection connection, PeerIdentity who, int peerUid, DiskResolver disks,
+            RequestHandler handler, Duration frameTimeout, Runnable onExit) {
         this.connection = connection;
         this.who = who;
+        this.peerUid = peerUid;
         this.disks = disks;
         this.handler = handler;
         this.frameTimeout = frameTimeout;
@@ -124,11 +126,11 @@ final class HelperConnection implements Runnable {
             FileStat st = FileStat.of(fd);
             key = st.device() + ":" + st.inode() + ":" + st.rdevice();
         } catch (IOException e) {
-            return disks.resolve(fd); // reports the problem itself
+            return disks.resolve(fd, peerUid); // reports the problem itself
         }
         DiskResolver.Resolution r = resolved.get(key);
         if (r == null) {
-            r = disks.resolve(fd);
+            r = disks.resolve(fd, peerUid);
             if (r instanceof DiskResolver.Emulate e) {
                 LOG.log(Level.INFO, "initiator " + who.initiator() + ": disk " + e.disk().id() + " is " + e.how()
                         + ", sidecar " + e.disk().sidecar());

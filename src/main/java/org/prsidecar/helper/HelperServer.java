@@ -99,8 +99,9 @@ public final class HelperServer implements AutoCloseable {
 
     private void admit(UnixConnection c) {
         PeerIdentity who;
+        PeerCredentials peer;
         try {
-            PeerCredentials peer = c.peerCredentials();
+            peer = c.peerCredentials();
             if (!options.allows(peer)) {
                 LOG.log(Level.WARNING, "refused a connection from pid " + peer.pid() + ": uid " + peer.uid()
                         + " gid " + peer.gid() + " is not in the allow-list (allow-uids/allow-gids)");
@@ -122,7 +123,8 @@ public final class HelperServer implements AutoCloseable {
         long n = accepted.incrementAndGet();
         HelperConnection[] self = new HelperConnection[1];
         Thread[] thread = new Thread[1];
-        HelperConnection hc = new HelperConnection(c, who, disks, handler, options.frameTimeout(), () -> {
+        HelperConnection hc = new HelperConnection(c, who, peer.uid(), disks, handler, options.frameTimeout(),
+                () -> {
             connections.remove(self[0]);
             threads.remove(thread[0]);
         });

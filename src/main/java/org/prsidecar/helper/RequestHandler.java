@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.prsidecar.posix.Fd;
 import org.prsidecar.posix.SgIo;
 import org.prsidecar.posix.SgIoResult;
 import org.prsidecar.reservation.Outcome;
@@ -66,6 +67,13 @@ public final class RequestHandler {
 
     public HelperResponse handle(PeerIdentity who, DiskResolver.Resolution disk, HelperRequest request) {
         try {
+            if (request.opcode() == 0x5F && request.fd() >= 0 && readOnly(request.fd())) {
+                // as qemu-pr-helper: a disk QEMU opened read-only takes no PR OUT
+                LOG.log(Level.WARNING, "initiator " + who.initiator() + ": " + describe(request) + " refused: the disk"
+                        + " was opened read-only; the guest sees INVALID COMMAND OPERATION CODE");
+                return HelperResponse.of(ScsiStatus.CHECK_CONDITION,
+                        Optional.of(SenseData.INVALID_COMMAND_OPERATION_CODE), new byte[0]);
+            }
             if (disk instanceof DiskResolver.Emulate e) {
                 return emulate(who, e.disk(), request);
             }
@@ -78,6 +86,14 @@ public final class RequestHandler {
                     + "; answering HARDWARE ERROR, INTERNAL TARGET FAILURE", e);
             return HelperResponse.of(ScsiStatus.CHECK_CONDITION, Optional.of(SenseData.INTERNAL_TARGET_FAILURE),
                     new byte[0]);
+        }
+    }
+
+    private static boolean readOnly(int fd) {
+        try {
+            return Fd.accessMode(fd) == Fd.O_RDONLY;
+        } catch (IOException e) {
+            return false; // an fd that cannot be asked is judged by what it is used for
         }
     }
 
