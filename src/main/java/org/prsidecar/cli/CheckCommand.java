@@ -6,18 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import org.prsidecar.reservation.ReservationTable;
 import org.prsidecar.store.SidecarCheck;
 import org.prsidecar.store.SidecarDocument;
 import org.prsidecar.store.SidecarStore;
 import org.prsidecar.store.StorageCheck;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code prsidecar check DISK|SIDECAR...}: validates sidecars and their journals without writing. */
 @Command(name = "check", header = "Validate sidecars and journals; report storage that makes locks host-local.", sortOptions = false, usageHelpAutoWidth = true,
@@ -32,10 +28,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no problems (notes only)", "1:problems found (errors or warnings)",
             "2:bad option or configuration"})
-final class CheckCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+final class CheckCommand extends DiskTool {
 
     @Option(names = {"-q", "--quiet"}, order = 1, description = "Print problems only (no ok lines, no notes).")
     boolean quiet;
@@ -47,29 +40,8 @@ final class CheckCommand implements Callable<Integer> {
             description = "An image file, a device, a sidecar, or a sidecar's journal.")
     List<String> targets;
 
-    @Mixin
-    DiskOptions diskOptions;
-
-    @Mixin
-    HelpOption help;
-
     @Override
-    public Integer call() throws Exception {
-        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
-            return runCommand();
-        }
-    }
-
-    private Integer runCommand() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ServeSettings settings;
-        try {
-            settings = diskOptions.settings();
-        } catch (ConfigException e) {
-            err.println("prsidecar check: " + e.getMessage());
-            return 2;
-        }
+    Integer run(ServeSettings settings, PrintWriter out, PrintWriter err) throws Exception {
         DiskTargets resolver = new DiskTargets(settings);
         boolean problems = false;
         Set<Path> storageChecked = new HashSet<>();

@@ -1,6 +1,8 @@
 package org.prsidecar.cli;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.prsidecar.posix.Errno;
 import org.prsidecar.posix.PosixException;
 import org.prsidecar.posix.PosixUnavailableException;
@@ -79,6 +81,17 @@ public final class Main implements Runnable {
             return 1;
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        // the PR commands share sg_persist's exit statuses: one list each for PR OUT and PR IN
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            if (sub.getCommand() instanceof PrCommand pr) {
+                Map<String, String> codes = new LinkedHashMap<>();
+                for (String c : pr.exitCodes()) {
+                    codes.put(c.substring(0, c.indexOf(':')), c.substring(c.indexOf(':') + 1));
+                }
+                sub.getCommandSpec().usageMessage().exitCodeListHeading("%nExit status (sg_persist's):%n")
+                        .exitCodeList(codes);
+            }
+        }
         return cl;
     }
 

@@ -3,7 +3,6 @@ package org.prsidecar.cli;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.prsidecar.reservation.PersistentReservations;
 import org.prsidecar.reservation.ReservationTable;
 import org.prsidecar.store.Disk;
@@ -12,11 +11,8 @@ import org.prsidecar.store.SidecarStore;
 import org.prsidecar.store.StoreException;
 import org.prsidecar.store.TableStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code prsidecar power-cycle DISK}: what an emulated power loss does to the table. */
 @Command(name = "power-cycle", header = "Apply an emulated power loss (the APTPL rule) to a disk's table.", sortOptions = false, usageHelpAutoWidth = true,
@@ -30,10 +26,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:done (or, with --dry-run, shown)",
             "1:the DISK could not be resolved, or its table could not be read or written (the message says why)",
             "2:bad option or configuration"})
-final class PowerCycleCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+final class PowerCycleCommand extends DiskTool {
 
     @Option(names = {"-n", "--dry-run"}, order = 1, description = "Show the result; change nothing.")
     boolean dryRun;
@@ -41,29 +34,8 @@ final class PowerCycleCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DISK", description = "Image file, device, or sidecar.")
     String target;
 
-    @Mixin
-    DiskOptions diskOptions;
-
-    @Mixin
-    HelpOption help;
-
     @Override
-    public Integer call() throws Exception {
-        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
-            return runCommand();
-        }
-    }
-
-    private Integer runCommand() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ServeSettings settings;
-        try {
-            settings = diskOptions.settings();
-        } catch (ConfigException e) {
-            err.println("prsidecar power-cycle: " + e.getMessage());
-            return 2;
-        }
+    Integer run(ServeSettings settings, PrintWriter out, PrintWriter err) throws Exception {
         Disk disk;
         try {
             disk = new DiskTargets(settings).resolve(target).disk();

@@ -2,6 +2,7 @@ package org.prsidecar.cli;
 
 import java.io.PrintWriter;
 import java.util.Optional;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.prsidecar.reservation.Nexus;
 import org.prsidecar.reservation.Outcome;
@@ -47,6 +48,9 @@ abstract class PrCommand implements Callable<Integer> {
 
     @Mixin
     HelpOption help;
+
+    /** sg_persist's exit statuses this command can end with ("0:GOOD"...), for its --help (Main sets them). */
+    abstract List<String> exitCodes();
 
     /** How sg_persist names the service action: "Register", "Read keys". */
     abstract String title();

@@ -34,6 +34,11 @@ final class PrInCommands {
     private static final int ALLOCATION_LENGTH = 0xFFFF;
 
     abstract static class Base extends PrCommand {
+        @Override
+        java.util.List<String> exitCodes() {
+            return ScsiExit.PR_IN_EXIT_CODES;
+        }
+
 
         abstract PrInServiceAction serviceAction();
 
@@ -77,10 +82,7 @@ final class PrInCommands {
 
     @Command(name = "read-keys", header = "PR IN READ KEYS as an initiator (sg_persist -k).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
-            description = "PR IN READ KEYS as an initiator (sg_persist -k): the generation and every registered key.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_UA,
-                ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+            description = "PR IN READ KEYS as an initiator (sg_persist -k): the generation and every registered key.")
     static final class ReadKeys extends Base {
         @Override
         String title() {
@@ -110,10 +112,7 @@ final class PrInCommands {
 
     @Command(name = "read-reservation", header = "PR IN READ RESERVATION as an initiator (sg_persist -r).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
-            description = "PR IN READ RESERVATION as an initiator (sg_persist -r): the reservation, if any.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_UA,
-                ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+            description = "PR IN READ RESERVATION as an initiator (sg_persist -r): the reservation, if any.")
     static final class ReadReservation extends Base {
         @Override
         String title() {
@@ -144,10 +143,7 @@ final class PrInCommands {
     @Command(name = "read-full-status", header = "PR IN READ FULL STATUS as an initiator (sg_persist -s).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR IN READ FULL STATUS as an initiator (sg_persist -s): every registration with its"
-                    + " initiator and holder mark.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_UA,
-                ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                    + " initiator and holder mark.")
     static final class ReadFullStatus extends Base {
         @Override
         String title() {
@@ -188,10 +184,7 @@ final class PrInCommands {
 
     @Command(name = "report-capabilities", header = "PR IN REPORT CAPABILITIES as an initiator (sg_persist -c).", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
-            description = "PR IN REPORT CAPABILITIES as an initiator (sg_persist -c).",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_UA,
-                ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+            description = "PR IN REPORT CAPABILITIES as an initiator (sg_persist -c).")
     static final class ReportCapabilities extends Base {
         @Override
         String title() {

@@ -31,6 +31,11 @@ final class PrOutCommands {
 
     /** The PR OUT flow: one atomic, durable update of the table through the store. */
     abstract static class Base extends PrCommand {
+        @Override
+        java.util.List<String> exitCodes() {
+            return ScsiExit.PR_OUT_EXIT_CODES;
+        }
+
 
         abstract PrOutServiceAction serviceAction();
 
@@ -79,11 +84,7 @@ final class PrOutCommands {
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT REGISTER as an initiator: register key SARK (RK 0 when not registered yet), replace"
                     + " the key (RK = the current key), or unregister (SARK 0).",
-                "With --transport-id, also registers those initiators (SPEC_I_PT)."},
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                "With --transport-id, also registers those initiators (SPEC_I_PT)."})
     static final class Register extends Base {
         @Mixin
         PrOptions.Rk rk;
@@ -117,11 +118,7 @@ final class PrOutCommands {
     @Command(name = "register-ignore", header = "PR OUT REGISTER AND IGNORE EXISTING KEY as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT REGISTER AND IGNORE EXISTING KEY as an initiator: register SARK whatever key it"
-                    + " has (SARK 0 unregisters).",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                    + " has (SARK 0 unregisters).")
     static final class RegisterIgnore extends Base {
         @Mixin
         PrOptions.Sark sark;
@@ -148,11 +145,7 @@ final class PrOutCommands {
 
     @Command(name = "reserve", header = "PR OUT RESERVE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
-            description = "PR OUT RESERVE as an initiator: take the reservation of type TYPE with key RK.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+            description = "PR OUT RESERVE as an initiator: take the reservation of type TYPE with key RK.")
     static final class Reserve extends Base {
         @Mixin
         PrOptions.Rk rk;
@@ -183,11 +176,7 @@ final class PrOutCommands {
     @Command(name = "release", header = "PR OUT RELEASE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT RELEASE as an initiator: release the reservation it holds (TYPE must be the"
-                    + " reservation's).",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                    + " reservation's).")
     static final class Release extends Base {
         @Mixin
         PrOptions.Rk rk;
@@ -217,11 +206,7 @@ final class PrOutCommands {
 
     @Command(name = "clear", header = "PR OUT CLEAR as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
-            description = "PR OUT CLEAR as an initiator: release the reservation and remove every registration.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+            description = "PR OUT CLEAR as an initiator: release the reservation and remove every registration.")
     static final class Clear extends Base {
         @Mixin
         PrOptions.Rk rk;
@@ -246,11 +231,7 @@ final class PrOutCommands {
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT PREEMPT as an initiator: remove the registrations with key SARK and, if their"
                     + " initiator holds the reservation, take it over with type TYPE (a cluster's failover).",
-                "TYPE is used only when a reservation exists (then it is required)."},
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                "TYPE is used only when a reservation exists (then it is required)."})
     static class Preempt extends Base {
         @Mixin
         PrOptions.Rk rk;
@@ -283,11 +264,7 @@ final class PrOutCommands {
     @Command(name = "preempt-abort", header = "PR OUT PREEMPT AND ABORT as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = {"PR OUT PREEMPT AND ABORT as an initiator: as preempt; the preempted initiators also get"
-                    + " 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR (prsidecar sees no data commands to abort)."},
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                    + " 2F/00 COMMANDS CLEARED BY ANOTHER INITIATOR (prsidecar sees no data commands to abort)."})
     static final class PreemptAbort extends Preempt {
         @Override
         String title() {
@@ -303,11 +280,7 @@ final class PrOutCommands {
     @Command(name = "register-move", header = "PR OUT REGISTER AND MOVE as the reservation holder.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT REGISTER AND MOVE as the reservation holder: register SARK for the initiator"
-                    + " --transport-id names and move the reservation to it.",
-            exitCodeListHeading = "%nExit status (sg_persist's):%n",
-            exitCodeList = {ScsiExit.L_GOOD, ScsiExit.L_SYNTAX, ScsiExit.L_NOT_READY, ScsiExit.L_MEDIUM,
-                ScsiExit.L_ILLEGAL, ScsiExit.L_UA, ScsiExit.L_ABORTED, ScsiExit.L_FILE, ScsiExit.L_CONFLICT,
-                ScsiExit.L_BUSY, ScsiExit.L_OTHER})
+                    + " --transport-id names and move the reservation to it.")
     static final class RegisterMove extends Base {
         @Mixin
         PrOptions.Rk rk;

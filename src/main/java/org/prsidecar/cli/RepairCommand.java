@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import org.prsidecar.store.Disk;
 import org.prsidecar.store.SidecarCheck;
 import org.prsidecar.store.SidecarDocument;
@@ -14,12 +13,9 @@ import org.prsidecar.store.SidecarRepair;
 import org.prsidecar.store.SidecarStore;
 import org.prsidecar.store.StoreException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code prsidecar repair DISK|SIDECAR}: an explicit, backed-up repair of one sidecar. */
 @Command(name = "repair", header = "Repair a sidecar, explicitly, keeping backups.", sortOptions = false, usageHelpAutoWidth = true,
@@ -39,10 +35,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:repaired, or nothing needed repair (also a --dry-run that would repair)",
             "1:not repaired: refused (the message says what to do), --yes missing, or the repair failed",
             "2:bad option or configuration"})
-final class RepairCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+final class RepairCommand extends DiskTool {
 
     @Option(names = "--accept-edits", order = 1,
             description = "Seal a hand-edited sidecar again: keep its table, recompute its checksum.")
@@ -65,22 +58,8 @@ final class RepairCommand implements Callable<Integer> {
             description = "An image file, a device, a sidecar, or a sidecar's journal.")
     String target;
 
-    @Mixin
-    DiskOptions diskOptions;
-
-    @Mixin
-    HelpOption help;
-
     @Override
-    public Integer call() throws Exception {
-        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
-            return runCommand();
-        }
-    }
-
-    private Integer runCommand() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+    void checkOptions() {
         if ((acceptEdits ? 1 : 0) + (fromJournal ? 1 : 0) + (reset ? 1 : 0) > 1) {
             throw new ParameterException(spec.commandLine(), "--accept-edits, --from-journal and --reset are"
                     + " different repairs: give one of them");
@@ -88,13 +67,10 @@ final class RepairCommand implements Callable<Integer> {
         if (yes && !reset) {
             throw new ParameterException(spec.commandLine(), "--yes confirms --reset, and only --reset");
         }
-        ServeSettings settings;
-        try {
-            settings = diskOptions.settings();
-        } catch (ConfigException e) {
-            err.println("prsidecar repair: " + e.getMessage());
-            return 2;
-        }
+    }
+
+    @Override
+    Integer run(ServeSettings settings, PrintWriter out, PrintWriter err) throws Exception {
         Disk disk;
         try {
             disk = new DiskTargets(settings).resolve(target).disk();

@@ -1,5 +1,7 @@
 package org.prsidecar.cli;
 
+import java.util.List;
+
 import java.util.Optional;
 import org.prsidecar.scsi.ScsiStatus;
 import org.prsidecar.scsi.SenseData;
@@ -42,6 +44,13 @@ final class ScsiExit {
     static final String L_CONFLICT = "24:RESERVATION CONFLICT";
     static final String L_BUSY = "26:BUSY: the sidecar's lock was not had within --lock-timeout; try again";
     static final String L_OTHER = "99:any other failure";
+
+    /** What a PR OUT command can exit with, for its --help. */
+    static final List<String> PR_OUT_EXIT_CODES = List.of(L_GOOD, L_SYNTAX, L_NOT_READY, L_MEDIUM, L_ILLEGAL, L_UA,
+            L_ABORTED, L_FILE, L_CONFLICT, L_BUSY, L_OTHER);
+    /** What a PR IN command can exit with, for its --help. */
+    static final List<String> PR_IN_EXIT_CODES = List.of(L_GOOD, L_SYNTAX, L_NOT_READY, L_UA, L_ABORTED, L_FILE,
+            L_BUSY, L_OTHER);
 
     private ScsiExit() {
     }

@@ -4,13 +4,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code prsidecar show DISK...}: a disk's reservation table, as every initiator's PR IN would see it. */
 @Command(name = "show", header = "Show disks' reservation tables (like sg_persist -k -r -s).", sortOptions = false, usageHelpAutoWidth = true,
@@ -24,10 +20,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:every table was shown",
             "1:a DISK could not be resolved, or its sidecar is unusable (the message says what to do)",
             "2:bad option or configuration"})
-final class ShowCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+final class ShowCommand extends DiskTool {
 
     @Option(names = "--json", order = 1, description = "One JSON object per DISK, one per line (docs/cli.md"
             + " documents the shape).")
@@ -39,29 +32,8 @@ final class ShowCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "DISK", description = "Image file, device, or sidecar.")
     List<String> disks;
 
-    @Mixin
-    DiskOptions diskOptions;
-
-    @Mixin
-    HelpOption help;
-
     @Override
-    public Integer call() throws Exception {
-        try (ToolLogging logging = ToolLogging.configure(diskOptions.verbosity())) {
-            return runCommand();
-        }
-    }
-
-    private Integer runCommand() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        ServeSettings settings;
-        try {
-            settings = diskOptions.settings();
-        } catch (ConfigException e) {
-            err.println("prsidecar show: " + e.getMessage());
-            return 2;
-        }
+    Integer run(ServeSettings settings, PrintWriter out, PrintWriter err) throws Exception {
         DiskTargets targets = new DiskTargets(settings);
         int status = 0;
         boolean first = true;
