@@ -3,8 +3,6 @@ package org.prsidecar.cli;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.prsidecar.posix.Errno;
-import org.prsidecar.posix.PosixException;
 import org.prsidecar.posix.PosixUnavailableException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -70,8 +68,11 @@ public final class Main implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof ConfigException || e instanceof PosixUnavailableException
-                    || e instanceof PosixException p && p.errno() == Errno.EADDRINUSE) {
+            // serve returns only once stopped: what it throws kept it from starting (a socket in use,
+            // a file in its way, no permission, no JNA): the environment, exit 2
+            boolean serveCouldNotStart = commandLine.getCommand() instanceof ServeCommand
+                    && e instanceof java.io.IOException;
+            if (e instanceof ConfigException || e instanceof PosixUnavailableException || serveCouldNotStart) {
                 // the environment or the configuration: exit 2, the message says what to change
                 commandLine.getErr().println("prsidecar: " + e.getMessage());
                 return 2;

@@ -134,8 +134,8 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ServeSettings settings = settings();
         if (settings.daemon() && System.getenv(HelperDaemon.DAEMON_CHILD) == null) {
-            if (System.getenv("LISTEN_FDS") != null) {
-                throw new ConfigException("-d cannot be used with socket activation (LISTEN_FDS is set): the"
+            if (Long.toString(ProcessHandle.current().pid()).equals(System.getenv("LISTEN_PID"))) {
+                throw new ConfigException("-d cannot be used with socket activation (LISTEN_PID is this process): the"
                         + " service manager runs prsidecar in the background already");
             }
             return daemonize();

@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.prsidecar.posix.Fd;
 import org.prsidecar.posix.SgIo;
 import org.prsidecar.posix.SgIoResult;
@@ -106,7 +107,7 @@ public final class RequestHandler {
         }
         Outcome o;
         try {
-            o = withDeadline(disk, () -> execute(disk, r, request.opcode() == 0x5E));
+            o = withDeadline(disk, abandoned -> execute(disk, r, request.opcode() == 0x5E, abandoned));
         } catch (StoreException e) {
             Level level = e.kind() == StoreException.Kind.LOCK_TIMEOUT ? Level.WARNING : Level.ERROR;
             LOG.log(level, "disk " + disk.id() + ": initiator " + who.initiator() + ": " + describe(request)
@@ -117,25 +118,28 @@ public final class RequestHandler {
         return HelperResponse.of(o.status(), o.sense(), o.data());
     }
 
-    private Outcome execute(Disk disk, Request r, boolean prIn) throws StoreException {
+    private Outcome execute(Disk disk, Request r, boolean prIn, AtomicBoolean abandoned) throws StoreException {
         if (prIn) {
             // PR IN reads under a shared lock; only a unit attention report changes the table
             Outcome o = engine.execute(store.read(disk), r);
-            return o.changed() ? apply(disk, r) : o;
+            return o.changed() ? apply(disk, r, abandoned) : o;
         }
-        return apply(disk, r);
+        return apply(disk, r, abandoned);
     }
 
+    /** Storage work; {@code abandoned} is set once the command was answered BUSY at its deadline. */
     private interface StoreWork {
-        Outcome run() throws StoreException;
+        Outcome run(AtomicBoolean abandoned) throws StoreException;
     }
 
     /** Runs {@code work} on a storage worker and waits at most the command timeout. */
     private Outcome withDeadline(Disk disk, StoreWork work) throws StoreException {
-        Future<Outcome> f = workers.submit(work::run);
+        AtomicBoolean abandoned = new AtomicBoolean();
+        Future<Outcome> f = workers.submit(() -> work.run(abandoned));
         try {
             return f.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
+            abandoned.set(true);
             stalled.add(disk.id());
             workers.execute(() -> {
                 try {
@@ -150,7 +154,7 @@ public final class RequestHandler {
             throw new StoreException(StoreException.Kind.STALLED, disk, "disk " + disk.id() + ": the storage"
                     + " of " + disk.sidecar() + " did not answer within " + commandTimeout.toMillis() + " ms (a"
                     + " hard-mounted NFS server away, or its grace period?); answering BUSY so the guest retries;"
-                    + " the command may still complete when the storage answers");
+                    + " the command will not change the table unless the storage was already writing it");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof StoreException se) {
                 throw se;
@@ -165,8 +169,12 @@ public final class RequestHandler {
         }
     }
 
-    private Outcome apply(Disk disk, Request r) throws StoreException {
+    private Outcome apply(Disk disk, Request r, AtomicBoolean abandoned) throws StoreException {
         return store.update(disk, t -> {
+            if (abandoned.get()) {
+                // answered BUSY already: the guest will retry, so this must not take effect
+                return new TableStore.Change<>(t, null);
+            }
             Outcome o = engine.execute(t, r);
             return new TableStore.Change<>(o.table(), o);
         }).result();

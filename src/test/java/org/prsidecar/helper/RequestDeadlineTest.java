@@ -13,7 +13,10 @@ import org.prsidecar.reservation.Nexus;
 import org.prsidecar.reservation.PersistentReservations;
 import org.prsidecar.reservation.ReservationTable;
 import org.prsidecar.scsi.PersistentReserveInCdb;
+import org.prsidecar.scsi.BasicParameterList;
+import org.prsidecar.scsi.PersistentReserveOutCdb;
 import org.prsidecar.scsi.PrInServiceAction;
+import org.prsidecar.scsi.PrOutServiceAction;
 import org.prsidecar.scsi.ScsiStatus;
 import org.prsidecar.store.Disk;
 import org.prsidecar.store.StoreException;
@@ -26,9 +29,10 @@ class RequestDeadlineTest {
     private static final PeerIdentity WHO = new PeerIdentity(Nexus.iscsi("iqn.2026-11.test:vm"), Optional.empty(),
             "test");
 
-    /** A store whose reads block until released, as an unreachable NFS server's would. */
+    /** A store whose accesses block until released, as an unreachable NFS server's would; it keeps its table. */
     private static final class HungStore implements TableStore {
         final CountDownLatch release = new CountDownLatch(1);
+        volatile ReservationTable table = ReservationTable.empty();
 
         @Override
         public ReservationTable read(Disk disk) {
@@ -37,12 +41,14 @@ class RequestDeadlineTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return ReservationTable.empty();
+            return table;
         }
 
         @Override
-        public <R> Change<R> update(Disk disk, TableUpdate<R> update) throws StoreException {
-            return update.apply(read(disk));
+        public synchronized <R> Change<R> update(Disk disk, TableUpdate<R> update) throws StoreException {
+            Change<R> c = update.apply(read(disk));
+            table = c.table();
+            return c;
         }
     }
 
@@ -78,5 +84,25 @@ class RequestDeadlineTest {
         } while (after.result() != ScsiStatus.GOOD.code() && System.nanoTime() < deadline);
         assertEquals(ScsiStatus.GOOD.code(), after.result(), "the disk serves again once the storage answers");
         assertEquals(8, after.data().length);
+    }
+
+    @Test
+    void aCommandAnsweredBusyAtItsDeadlineDoesNotTakeEffectWhenTheStorageComesBack() throws Exception {
+        HungStore store = new HungStore();
+        RequestHandler handler = new RequestHandler(store, new PersistentReservations(), Duration.ofMillis(300));
+        DiskResolver.Resolution disk = new DiskResolver.Emulate(DISK, "test");
+        HelperRequest register = HelperRequest.of(PersistentReserveOutCdb.of(PrOutServiceAction.REGISTER, null, 24)
+                .encode(), -1, BasicParameterList.of(0, 0xA).encode());
+        assertEquals(ScsiStatus.BUSY.code(), handler.handle(WHO, disk, register).result());
+        store.release.countDown();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (handler.handle(WHO, disk, readKeys()).result() != ScsiStatus.GOOD.code()
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(ReservationTable.empty(), store.table,
+                "the guest was told BUSY and will retry: the REGISTER must not have happened");
+        assertEquals(ScsiStatus.GOOD.code(), handler.handle(WHO, disk, register).result(), "the retry registers");
+        assertEquals(1, store.table.registrationCount());
     }
 }
