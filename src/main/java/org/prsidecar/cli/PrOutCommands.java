@@ -32,10 +32,9 @@ final class PrOutCommands {
     /** The PR OUT flow: one atomic, durable update of the table through the store. */
     abstract static class Base extends PrCommand {
         @Override
-        java.util.List<String> exitCodes() {
+        List<String> exitCodes() {
             return ScsiExit.PR_OUT_EXIT_CODES;
         }
-
 
         abstract PrOutServiceAction serviceAction();
 
@@ -77,6 +76,24 @@ final class PrOutCommands {
         int requiredType() {
             throw new ParameterException(spec.commandLine(), "Missing --prout-type TYPE: " + spec.name()
                     + " needs the reservation type (1|WE, 3|EA, 5|WE_RO, 6|EA_RO, 7|WE_AR, 8|EA_AR)");
+        }
+    }
+
+    /** RESERVE and RELEASE: the current key and the reservation's type, nothing else. */
+    abstract static class WithKeyAndType extends Base {
+        @Mixin
+        PrOptions.Rk rk;
+        @Mixin
+        PrOptions.Type type;
+
+        @Override
+        int typeCode() {
+            return type.type != null ? type.type : requiredType();
+        }
+
+        @Override
+        byte[] parameterList() {
+            return BasicParameterList.of(rk.rk, 0).encode();
         }
     }
 
@@ -146,12 +163,7 @@ final class PrOutCommands {
     @Command(name = "reserve", header = "PR OUT RESERVE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT RESERVE as an initiator: take the reservation of type TYPE with key RK.")
-    static final class Reserve extends Base {
-        @Mixin
-        PrOptions.Rk rk;
-        @Mixin
-        PrOptions.Type type;
-
+    static final class Reserve extends WithKeyAndType {
         @Override
         String title() {
             return "Reserve";
@@ -161,28 +173,13 @@ final class PrOutCommands {
         PrOutServiceAction serviceAction() {
             return PrOutServiceAction.RESERVE;
         }
-
-        @Override
-        int typeCode() {
-            return type.type != null ? type.type : requiredType();
-        }
-
-        @Override
-        byte[] parameterList() {
-            return BasicParameterList.of(rk.rk, 0).encode();
-        }
     }
 
     @Command(name = "release", header = "PR OUT RELEASE as an initiator.", sortOptions = false, usageHelpAutoWidth = true,
             exitCodeOnInvalidInput = ScsiExit.SYNTAX_ERROR,
             description = "PR OUT RELEASE as an initiator: release the reservation it holds (TYPE must be the"
                     + " reservation's).")
-    static final class Release extends Base {
-        @Mixin
-        PrOptions.Rk rk;
-        @Mixin
-        PrOptions.Type type;
-
+    static final class Release extends WithKeyAndType {
         @Override
         String title() {
             return "Release";
@@ -191,16 +188,6 @@ final class PrOutCommands {
         @Override
         PrOutServiceAction serviceAction() {
             return PrOutServiceAction.RELEASE;
-        }
-
-        @Override
-        int typeCode() {
-            return type.type != null ? type.type : requiredType();
-        }
-
-        @Override
-        byte[] parameterList() {
-            return BasicParameterList.of(rk.rk, 0).encode();
         }
     }
 
