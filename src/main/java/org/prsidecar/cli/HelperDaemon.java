@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.prsidecar.helper.DiskResolver;
@@ -63,7 +64,14 @@ final class HelperDaemon {
                     new HelperServer.Options(settings.maxConnections(), settings.frameTimeout(), settings.allowUids(),
                             settings.allowGids()));
             PidFile pid = pidFile;
-            Signals.onTermination(() -> stop(server, pid));
+            List<String> ignored = Signals.onTermination(() -> stop(server, pid));
+            if (!ignored.isEmpty()) {
+                LOG.log(Level.WARNING, String.join(" and ", ignored) + (ignored.size() == 1 ? " was" : " were")
+                        + " ignored when prsidecar started (nohup, or a shell's background job) and "
+                        + (ignored.size() == 1 ? "does" : "do")
+                        + " not stop the daemon; " + (ignored.contains("SIGTERM")
+                                ? "only SIGKILL does, cutting commands in flight short" : "stop it with SIGTERM"));
+            }
             server.start();
             long readyMillis = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
             long sinceJvmStart = System.currentTimeMillis()

@@ -28,6 +28,8 @@ import org.prsidecar.scsi.ReservationType;
 /** {@code prsidecar serve} as a process: signals, pidfile, -d, socket activation, inherited fds, config errors. */
 class ServeProcessTest {
     static final String NODE1 = "iqn.2026-11.com.example:node1";
+    /** A prefix that starts the daemon with SIGTERM, SIGINT and SIGHUP at their default dispositions. */
+    private static final List<String> DEFAULT_STOP_SIGNALS = List.of("env", "--default-signal=TERM,INT,HUP");
 
     @TempDir
     Path dir;
@@ -109,14 +111,35 @@ class ServeProcessTest {
     void sigintAndSighupStopCleanlyToo() throws Exception {
         for (String signal : new String[] {"INT", "HUP"}) {
             Path sock = dir.resolve(signal + ".sock");
-            ServeProcess p = serve(signal + ".log", concat(List.of("serve", "-k", sock.toString(), "--socket-mode",
-                    "0660"), common().toArray(String[]::new)).toArray(String[]::new)).awaitReady(Duration.ofSeconds(60));
+            // default dispositions, as systemd and libvirt give: a test run from a background job
+            // or under nohup would otherwise hand the daemon an ignored SIGINT or SIGHUP
+            ServeProcess p = serve(DEFAULT_STOP_SIGNALS, Map.of(), signal + ".log", concat(List.of("serve", "-k",
+                    sock.toString(), "--socket-mode", "0660"), common().toArray(String[]::new)))
+                    .awaitReady(Duration.ofSeconds(60));
+            assertFalse(p.log().contains("ignored when prsidecar started"), p.log());
             assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(sock, java.nio.file.LinkOption.NOFOLLOW_LINKS)));
             assertEquals(0, run("kill", "-" + signal, Long.toString(p.process.pid())));
             assertEquals(0, p.waitFor(Duration.ofSeconds(30)), signal + ": " + p.log());
             assertFalse(Files.exists(sock), signal + ": socket removed");
         }
+    }
+
+    @Test
+    void aSighupIgnoredAtStartStaysIgnoredIsLoggedAndSigtermStillStops() throws Exception {
+        ServeProcess p = serve(List.of("env", "--default-signal=TERM,INT", "--ignore-signal=HUP"), Map.of(),
+                "nohup.log", concat(List.of("serve", "-k", socket.toString()), common().toArray(String[]::new)))
+                .awaitReady(Duration.ofSeconds(60));
+        assertTrue(p.log().contains("SIGHUP was ignored when prsidecar started (nohup, or a shell's background job)"
+                + " and does not stop the daemon; stop it with SIGTERM"), p.log());
+        assertEquals(0, run("kill", "-HUP", Long.toString(p.process.pid())));
+        assertGood(guest(socket).register(0, 0xA), "REGISTER after SIGHUP");
+        // a handled SIGHUP would have the daemon log "stopping" and exit within milliseconds
+        assertFalse(p.process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS), "exited on SIGHUP: " + p.log());
+        assertFalse(p.log().contains("stopping"), p.log());
+        p.terminate();
+        assertEquals(0, p.waitFor(Duration.ofSeconds(30)), p.log());
+        assertFalse(Files.exists(socket), "socket removed");
     }
 
     @Test
